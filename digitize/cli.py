@@ -1,0 +1,153 @@
+"""The `digitize` command line: a thin layer over the library. Results go to stdout (JSON with
+--json), progress and messages to stderr; exit codes are listed in digitize.errors."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from digitize import __version__, service
+from digitize.config import from_env
+from digitize.errors import EXIT_FAILED_ITEMS, EXIT_OK, DigitizeError
+
+ARCHIVE_HELP = "Archive folder (default: $DIGITIZE_ARCHIVE, else ./archive)."
+
+
+def _emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DigitizeError as e:
+            click.echo(f"digitize: error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("digitize: interrupted; run the same command again to resume", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__)
+def main() -> None:
+    """Turn scans of Vietnamese administrative records into a searchable PDF/A archive.
+
+    \b
+    Typical use:
+      digitize ingest scans/ --archive /data/archive
+      digitize search "nguyen van an" --archive /data/archive
+      digitize show RECORD_ID
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--dossier", help="Attach every ingested record to this dossier (hồ sơ) code.")
+@click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default=True,
+              help="Worker processes; 0 means one per CPU core.")
+@click.option("--pdfa", type=click.Choice(["2b", "1b"]), default="2b", show_default=True,
+              help="PDF/A flavour of the searchable PDF.")
+@click.option("--lang", help="Tesseract model(s), e.g. vie or vie+Vietnamese.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
+def ingest(paths, archive, dossier, jobs, pdfa, lang, as_json):
+    """Ingest scans (PNG, JPEG, TIFF, PDF; files or folders) into the archive.
+
+    A PDF or multi-page TIFF is one document; images named NAME_p1.png, NAME_p2.png ... in one
+    folder are the pages of one document. Each document becomes a record with the original files,
+    a searchable PDF/A, the OCR text and word boxes. Running the same command again resumes:
+    documents already archived are reported as duplicates. Exit status 1 if any document failed.
+    """
+    settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang)
+    failed = 0
+    with service.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar:
+        for out in service.ingest(settings, list(paths), bar):
+            failed += out.status == "failed"
+            if as_json:
+                _emit_json(out.to_dict())
+            else:
+                bar.write(service.describe_outcome(out))
+    sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many hits (paging).")
+@click.option("--type", "doc_type", help="Only this document type, e.g. 'QUYẾT ĐỊNH'.")
+@click.option("--issuer", help="Only documents of this issuer.")
+@click.option("--number", help="Only this number and symbol, e.g. 15/QĐ-UBND.")
+@click.option("--from", "date_from", help="Issued on or after this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Issued on or before this date (YYYY-MM-DD).")
+@click.option("--dossier", help="Only records linked to this dossier.")
+@click.option("--person-id", help="Only records naming this personal ID number.")
+@click.option("--person", help="Only records naming this person.")
+@click.option("--facets", is_flag=True, help="Also count hits by type, issuer and year.")
+@click.option("--backend", type=click.Choice(["embedded", "es"]), help="Search backend.")
+@click.option("--es-url", help="Elasticsearch URL (default: $DIGITIZE_ES_URL).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def search(query, archive, limit, offset, doc_type, issuer, number, date_from, date_to, dossier,
+           person_id, person, facets, backend, es_url, as_json):
+    """Find records by words (diacritics optional), numbers, names or ID numbers.
+
+    Quote a phrase to match it exactly: digitize search '"quyền sử dụng đất"'.
+    """
+    from indexer.base import Query
+    settings = from_env(archive=archive, backend=backend, es_url=es_url)
+    q = Query(query, doc_type, issuer, number, date_from, date_to, dossier, person_id, person,
+              limit, offset, facets)
+    result = service.search(settings, q)
+    if as_json:
+        _emit_json({"total": result.total, "hits": [h.__dict__ for h in result.hits],
+                    "facets": result.facets})
+        return
+    click.echo(service.format_hits(result, offset))
+
+
+@main.command()
+@click.argument("record_id")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
+def show(record_id, archive, as_json):
+    """Show a record: files, pages, fields and history (an id prefix is enough)."""
+    settings = from_env(archive=archive)
+    doc = service.show(settings, record_id)
+    if as_json:
+        _emit_json(doc)
+    else:
+        click.echo(service.format_record(doc))
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@click.option("--names", type=click.Choice(["digitize", "tt05"]), default="digitize",
+              show_default=True, help="Column names: ours, or Circular 05/2025/TT-BNV's.")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+def export(out, fmt, names, archive):
+    """Export every record (text, fields, metadata) to OUT ('-' for stdout)."""
+    settings = from_env(archive=archive)
+    n = service.export(settings, out, fmt, names)
+    click.echo(f"exported {n} record(s) to {out}", err=True)
+
+
+@main.command()
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--backend", type=click.Choice(["embedded", "es"]), help="Index to rebuild.")
+@click.option("--es-url", help="Elasticsearch URL (default: $DIGITIZE_ES_URL).")
+def reindex(archive, backend, es_url):
+    """Rebuild the search index from the archive (the source of truth)."""
+    settings = from_env(archive=archive, backend=backend, es_url=es_url)
+    n = service.reindex(settings)
+    click.echo(f"indexed {n} record(s)", err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Settings, read once (CLI flags and environment) into one object that is passed down."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def default_archive() -> Path:
+    return Path(os.environ.get("DIGITIZE_ARCHIVE") or "./archive")
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive: Path = field(default_factory=default_archive)
+    jobs: int = 0                # 0: one worker per core
+    pdfa: str = "2b"
+    lang: str = "vie"
+    page_timeout_s: float = 180.0
+    jpeg_quality: int = 80
+    backend: str = "embedded"
+    es_url: str | None = None
+    dossier: str | None = None
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+
+
+def from_env(**overrides) -> Settings:
+    """Settings from DIGITIZE_* environment variables, then explicit overrides (None ignored)."""
+    env = {
+        "archive": default_archive(),
+        "es_url": os.environ.get("DIGITIZE_ES_URL") or None,
+        "backend": os.environ.get("DIGITIZE_BACKEND") or "embedded",
+        "lang": os.environ.get("DIGITIZE_LANG") or "vie",
+    }
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    if env.get("archive") is not None:
+        env["archive"] = Path(env["archive"])
+    return Settings(**env)

@@ -1,0 +1,27 @@
+"""Exit codes (a stable interface for scripts) and the errors the CLI maps onto them."""
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED_ITEMS = 1      # the command ran, but some documents failed or problems were found
+EXIT_USAGE = 2             # bad arguments (click's own code)
+EXIT_NOT_FOUND = 3         # a record, dossier or path that does not exist
+EXIT_STORAGE = 4           # the archive cannot be written (disk full, permissions)
+EXIT_BACKEND = 5           # the search backend is unreachable or refused
+
+
+class DigitizeError(Exception):
+    """Base of errors the CLI reports as one line and an exit code."""
+
+    exit_code = EXIT_FAILED_ITEMS
+
+
+class NotFound(DigitizeError):
+    exit_code = EXIT_NOT_FOUND
+
+
+class StorageError(DigitizeError):
+    exit_code = EXIT_STORAGE
+
+
+class BackendError(DigitizeError):
+    exit_code = EXIT_BACKEND

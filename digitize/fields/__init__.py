@@ -1,0 +1,9 @@
+"""Key fields of Decree 30/2020 administrative documents, extracted from OCR words."""
+from digitize.fields.model import Field, FIELD_NAMES
+
+__all__ = ["Field", "FIELD_NAMES", "extract_fields"]
+
+
+def extract_fields(pages):  # pragma: no cover - replaced by digitize.fields.extract
+    from digitize.fields.extract import extract_fields as _extract
+    return _extract(pages)

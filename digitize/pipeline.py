@@ -1,0 +1,278 @@
+"""Ingest: documents in, records out. Orchestrates the stages and owns the side effects.
+
+For each document: check its files, derive the record id from their bytes, OCR its pages in a
+process pool (page-level parallelism, a bounded number of pages in flight), extract fields, build
+the record in a staging folder, then commit in this order: record folder (atomic rename) →
+search index → catalogue row. A crash at any point leaves either a complete record or one that
+the next run ingests again; `reconcile` drops index entries the catalogue does not know.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from digitize import record as rec
+from digitize.config import Settings
+from digitize.discover import DocumentInput, discover, show_path
+from digitize.errors import StorageError
+from digitize.fields import extract_fields
+from digitize.fields.model import Field
+from digitize.worker import PageDone, PageTask, process_page
+from indexer.base import SearchBackend
+from indexer.registry import open_backend
+from ocr.engine import EngineSettings
+from ocr.errors import InputError
+from ocr.images import SourceInfo, probe
+from ocr.pdfa import PdfPage
+from storage.archive import Archive
+from storage.catalogue import Catalogue, now_iso
+from storage.files import StorageFull, remove_tree, sha256_file
+
+
+@dataclass
+class DocOutcome:
+    """What happened to one input document (printed by `ingest --json`)."""
+
+    name: str
+    sources: list[str]
+    status: str                      # stored | duplicate | failed
+    record_id: str | None = None
+    pages: int = 0
+    pdf: str | None = None
+    error: str | None = None
+    text_paths: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Pending:
+    doc: DocumentInput
+    record_id: str
+    sources: list[SourceInfo]
+    file_meta: list[dict[str, Any]]
+    staging: Path
+    total: int
+    started: float
+    done: dict[int, PageDone] = field(default_factory=dict)
+
+
+def record_id_for(hashes: list[str]) -> str:
+    """Stable id of a document: derived from the SHA-256 of its files, in page order."""
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
+
+
+class Store:
+    """The archive, its catalogue and its search index, opened together."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.archive = Archive(settings.archive)
+        self.catalogue = Catalogue(self.archive.catalogue_path)
+        self.index: SearchBackend = open_backend(settings.backend, self.archive.root,
+                                                 es_url=settings.es_url)
+
+    def close(self) -> None:
+        self.index.close()
+        self.catalogue.close()
+
+    def reconcile(self) -> int:
+        """Drop index entries of records the catalogue does not hold (left by a crash)."""
+        stray = self.index.record_ids() - set(self.catalogue.ids())
+        if stray:
+            self.index.delete(stray)
+        return len(stray)
+
+
+class Ingestor:
+    """Runs `ingest` over paths; yields one DocOutcome per document as it finishes."""
+
+    def __init__(self, store: Store, on_page: Callable[[], None] | None = None,
+                 on_total: Callable[[int], None] | None = None):
+        self.store = store
+        self.s = store.settings
+        self.on_page = on_page or (lambda: None)
+        self.on_total = on_total or (lambda n: None)
+        self.engine = EngineSettings(lang=self.s.lang, timeout_s=self.s.page_timeout_s)
+
+    def run(self, paths: list[Path]) -> Iterator[DocOutcome]:
+        self.store.archive.clean_staging()
+        self.store.reconcile()
+        docs, skipped = discover(paths)
+        for sk in skipped:
+            yield DocOutcome(show_path(sk.path), [show_path(sk.path)], "failed",
+                             error=f"{show_path(sk.path)}: {sk.reason}")
+        ready: list[_Pending] = []
+        seen: set[str] = set()
+        for doc in docs:
+            outcome, pending = self._admit(doc, seen)
+            if outcome:
+                yield outcome
+            if pending:
+                ready.append(pending)
+        self.on_total(sum(p.total for p in ready))
+        yield from self._run_pages(ready)
+
+    def _admit(self, doc: DocumentInput, seen: set[str]) -> tuple[DocOutcome | None, _Pending | None]:
+        names = [show_path(f) for f in doc.files]
+        try:
+            sources = [probe(f) for f in doc.files]
+            hashes = [sha256_file(f) for f in doc.files]
+        except InputError as e:
+            return DocOutcome(doc.name, names, "failed", error=str(e)), None
+        except OSError as e:
+            return DocOutcome(doc.name, names, "failed", error=f"{names[0]}: {e}"), None
+        rid = record_id_for(hashes)
+        if rid in seen or self.store.catalogue.has(rid):
+            self._link_dossier(rid)
+            return DocOutcome(doc.name, names, "duplicate", rid,
+                              error="already in the archive" if rid not in seen else
+                              "same files given twice in this batch"), None
+        seen.add(rid)
+        total = sum(s.pages for s in sources)
+        try:
+            staging = self.store.archive.new_staging(rid)
+        except OSError as e:
+            raise StorageError(f"cannot write to archive {self.store.archive.root}: {e}") from e
+        meta = [{"sha256": h} for h in hashes]
+        return None, _Pending(doc, rid, sources, meta, staging, total, time.monotonic())
+
+    def _tasks(self, p: _Pending) -> Iterator[PageTask]:
+        work = p.staging / "work"
+        work.mkdir(exist_ok=True)
+        page_no = 0
+        for src in p.sources:
+            for i in range(src.pages):
+                page_no += 1
+                yield PageTask(p.record_id, page_no, str(src.path), src.kind, i, str(work),
+                               self.engine, jpeg_quality=self.s.jpeg_quality)
+
+    def _run_pages(self, ready: list[_Pending]) -> Iterator[DocOutcome]:
+        if not ready:
+            return
+        workers = max(1, min(self.s.workers, sum(p.total for p in ready)))
+        by_id = {p.record_id: p for p in ready}
+        queue = (t for p in ready for t in self._tasks(p))
+        window = workers * 2
+        ctx = multiprocessing.get_context("forkserver")
+        inflight: dict[Future, PageTask] = {}
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200)
+        try:
+            while True:
+                while len(inflight) < window:
+                    task = next(queue, None)
+                    if task is None:
+                        break
+                    inflight[pool.submit(process_page, task)] = task
+                if not inflight:
+                    break
+                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    task = inflight.pop(fut)
+                    try:
+                        done = fut.result()
+                    except BrokenProcessPool:
+                        done = PageDone(task.doc_key, task.page_no, error=(
+                            f"{task.path}: page {task.index + 1}: the OCR worker crashed"))
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200)
+                        for f2, t2 in list(inflight.items()):
+                            inflight.pop(f2)
+                            inflight[pool.submit(process_page, t2)] = t2
+                    self.on_page()
+                    p = by_id[task.doc_key]
+                    p.done[task.page_no] = done
+                    if len(p.done) == p.total:
+                        del by_id[task.doc_key]
+                        yield self._finish(p)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in by_id.values():
+                remove_tree(p.staging)
+            raise
+        pool.shutdown(wait=True)
+
+    def _finish(self, p: _Pending) -> DocOutcome:
+        names = [show_path(f) for f in p.doc.files]
+        pages = [p.done[n] for n in sorted(p.done)]
+        errors = [d.error for d in pages if d.error]
+        out = DocOutcome(p.doc.name, names, "failed", p.record_id, len(pages))
+        if errors:
+            remove_tree(p.staging)
+            out.error = errors[0].splitlines()[0]
+            return out
+        try:
+            self._store(p, pages, out)
+        except StorageFull as e:
+            remove_tree(p.staging)
+            raise StorageError(f"{e.strerror}: free space and run the same command again") from e
+        except OSError as e:
+            remove_tree(p.staging)
+            raise StorageError(f"cannot write to archive: {e}") from e
+        except Exception as e:
+            remove_tree(p.staging)
+            out.error = f"{names[0]}: {type(e).__name__}: {e}".splitlines()[0]
+            return out
+        out.seconds = round(time.monotonic() - p.started, 2)
+        return out
+
+    def _store(self, p: _Pending, pages: list[PageDone], out: DocOutcome) -> None:
+        texts = [d.text for d in pages]
+        fields = _extract(texts)
+        cat = self.store.catalogue
+        for name, value in cat.corrections(p.record_id).items():
+            fields[name] = Field(name, value, 1.0, source="corrected")
+        methods: dict[str, int] = {}
+        for t in texts:
+            methods[t.method] = methods.get(t.method, 0) + 1
+        files = rec.copy_originals(p.staging, p.doc.files)
+        doc: dict[str, Any] = {
+            "schema": rec.SCHEMA_VERSION, "id": p.record_id, "name": p.doc.name,
+            "title": rec.title_of(fields, texts), "page_count": len(pages),
+            "ingested_at": now_iso(), "pdfa": self.s.pdfa, "ocr_lang": self.s.lang,
+            "source_files": files, "text_paths": methods,
+            "pages": [{"page": d.page_no, "method": d.text.method, "dpi": d.dpi,
+                       "width": d.width, "height": d.height, "colour": d.colour,
+                       "mean_conf": round(d.text.mean_conf, 1), "blank": d.text.blank,
+                       "flags": d.text.flags, "notes": d.notes} for d in pages],
+            "fields": {k: f.to_dict() for k, f in fields.items()},
+            "dossiers": sorted(set(cat.dossiers_of(p.record_id)) |
+                               ({self.s.dossier} if self.s.dossier else set())),
+        }
+        rec.write_page_texts(p.staging, texts)
+        pdf_pages = [PdfPage(Path(d.image_file).read_bytes(), d.width, d.height, d.dpi, d.colour,
+                             words=d.text.words) for d in pages]
+        rec.write_document_pdf(p.staging, pdf_pages, self.s.pdfa, doc)
+        del pdf_pages
+        remove_tree(p.staging / "work")
+        rec.write_metadata(p.staging, doc)
+        final = self.store.archive.commit(p.staging, p.record_id)
+        self.store.index.upsert([rec.index_doc(doc, texts)])
+        self.store.catalogue.put(doc, "ingested", {"sources": out.sources, "pages": len(pages),
+                                                   "text_paths": methods})
+        if self.s.dossier:
+            cat.link(doc, self.s.dossier)
+        out.status, out.pdf, out.text_paths = "stored", str(final / "document.pdf"), methods
+
+    def _link_dossier(self, rid: str) -> None:
+        if self.s.dossier and self.store.catalogue.has(rid):
+            doc = self.store.catalogue.get(rid)
+            if doc is not None and self.s.dossier not in doc.get("dossiers", []):
+                doc["dossiers"] = sorted(set(doc.get("dossiers", [])) | {self.s.dossier})
+                self.store.catalogue.link(doc, self.s.dossier)
+
+
+def _extract(texts) -> dict[str, Field]:
+    try:
+        return extract_fields(texts)
+    except Exception as e:  # field extraction must never lose a document
+        return {"_error": Field("_error", f"{type(e).__name__}: {e}", 0.0, needs_review=True)}

@@ -1,0 +1,117 @@
+"""Building a record's files in its staging folder, and the record's metadata document.
+
+The metadata document (metadata.json, also kept in the catalogue) is open-ended: later stages add
+keys; readers ignore keys they do not know.
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from digitize.fields.model import Field
+from indexer.base import IndexDoc, IndexPage
+from ocr.pdfa import PdfMeta, PdfPage, write_pdfa
+from ocr.types import PageText
+from storage.files import copy_durable
+
+SCHEMA_VERSION = 1
+
+
+def words_tsv(text: PageText) -> str:
+    """Word boxes with confidences, one word a line (Tesseract-TSV-like, our own columns)."""
+    rows = ["block\tline\tleft\ttop\twidth\theight\tconf\ttext"]
+    for w in text.words:
+        rows.append(f"{w.block}\t{w.line}\t{w.box.x0}\t{w.box.y0}\t{w.box.width}\t{w.box.height}"
+                    f"\t{w.conf:.1f}\t{w.text}")
+    return "\n".join(rows) + "\n"
+
+
+def copy_originals(staging: Path, files: list[Path]) -> list[dict[str, Any]]:
+    """Copy the input files unchanged into staging/original/, returning their descriptions."""
+    out = []
+    for i, f in enumerate(files, start=1):
+        name = f"{i:03d}-{_safe_name(f.name)}" if len(files) > 1 else _safe_name(f.name)
+        digest = copy_durable(f, staging / "original" / name)
+        out.append({"name": name, "source_path": _show(f.absolute()), "sha256": digest,
+                    "size": f.stat().st_size})
+    return out
+
+
+def write_page_texts(staging: Path, pages: list[PageText]) -> None:
+    d = staging / "pages"
+    d.mkdir(parents=True, exist_ok=True)
+    for p in pages:
+        (d / f"p{p.page_no:04d}.txt").write_text(unicodedata.normalize("NFC", p.text) + "\n")
+        (d / f"p{p.page_no:04d}.words.tsv").write_text(words_tsv(p))
+
+
+def write_document_pdf(staging: Path, pdf_pages: list[PdfPage], flavour: str,
+                       doc: dict[str, Any]) -> None:
+    write_pdfa(pdf_pages, staging / "document.pdf", flavour, pdf_meta(doc))
+
+
+def pdf_meta(doc: dict[str, Any]) -> PdfMeta:
+    f = {k: v.get("value") for k, v in doc.get("fields", {}).items() if isinstance(v, dict)}
+    return PdfMeta(title=doc.get("title", ""), subject=str(f.get("subject") or ""),
+                   author=str(f.get("issuer") or ""),
+                   keywords="; ".join(str(f[k]) for k in ("number", "doc_type", "issued_date")
+                                      if f.get(k)))
+
+
+def title_of(fields: dict[str, Field], pages: list[PageText]) -> str:
+    """The document's title: type and number and subject where known, else its first line."""
+    def val(name: str) -> str:
+        f = fields.get(name)
+        return str(f.value) if f and f.value and isinstance(f.value, str) else ""
+    parts = [p for p in (val("doc_type"), val("number")) if p]
+    head = " ".join(parts)
+    subject = val("subject")
+    if head or subject:
+        return f"{head}: {subject}".strip(": ") if subject else head
+    for p in pages:
+        for line in p.text.splitlines():
+            if len(line.strip()) > 3:
+                return line.strip()[:200]
+    return ""
+
+
+def index_doc(doc: dict[str, Any], pages: list[PageText] | list[str]) -> IndexDoc:
+    """What the search index gets for a record (flat field values, text per page)."""
+    texts = [p.text if isinstance(p, PageText) else p for p in pages]
+    flat: dict[str, Any] = {}
+    for k, v in doc.get("fields", {}).items():
+        value = v.get("value") if isinstance(v, dict) else v
+        if value not in (None, "", [], {}):
+            flat[k] = value
+    persons = flat.get("persons") or []
+    if isinstance(persons, list):
+        flat["person_ids"] = [p["id_number"] for p in persons if isinstance(p, dict)
+                              and p.get("id_number")]
+        flat["persons"] = [p["name"] for p in persons if isinstance(p, dict) and p.get("name")]
+    flat["dossiers"] = list(doc.get("dossiers", []))
+    for k, v in (doc.get("archive_metadata") or {}).items():
+        flat.setdefault(k, v)
+    return IndexDoc(doc["id"], doc.get("title", ""),
+                    [IndexPage(i, t) for i, t in enumerate(texts, start=1)], flat,
+                    doc.get("ingested_at", ""))
+
+
+def read_page_texts(record_dir: Path, page_count: int) -> list[str]:
+    return [(record_dir / "pages" / f"p{i:04d}.txt").read_text().rstrip("\n")
+            for i in range(1, page_count + 1)]
+
+
+def write_metadata(staging: Path, doc: dict[str, Any]) -> None:
+    (staging / "metadata.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def _safe_name(name: str) -> str:
+    s = _show(name).replace("/", "_").replace("\\", "_")
+    return s if s not in ("", ".", "..") else "file"
+
+
+def _show(p) -> str:
+    import os
+    return os.fsdecode(p).encode("utf-8", "backslashreplace").decode("utf-8")

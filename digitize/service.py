@@ -1,0 +1,212 @@
+"""The library calls behind each CLI command, and how their results are shown to a person.
+
+Each function opens what it needs from the Settings, does one job and closes it again, so a
+script can call them exactly as the CLI does.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from digitize import record as rec
+from digitize.config import Settings
+from digitize.errors import BackendError, NotFound
+from digitize.pipeline import DocOutcome, Ingestor, Store
+from indexer.base import Query, SearchResult
+
+
+class _Bar:
+    """A tqdm progress bar on stderr, or a silent stand-in."""
+
+    def __init__(self, enabled: bool):
+        self._bar = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+            self._bar = tqdm(total=0, unit="page", file=sys.stderr, dynamic_ncols=True)
+
+    def set_total(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.total = n
+            self._bar.refresh()
+
+    def update(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def write(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stdout)
+        else:
+            print(line, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[_Bar]:
+    bar = _Bar(enabled)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+@contextlib.contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    try:
+        store = Store(settings)
+    except ConnectionError as e:
+        raise BackendError(f"search backend unreachable: {e}") from e
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def ingest(settings: Settings, paths: list[Path], bar: _Bar | None = None) -> Iterator[DocOutcome]:
+    with open_store(settings) as store:
+        ing = Ingestor(store, on_page=bar.update if bar else None,
+                       on_total=bar.set_total if bar else None)
+        yield from ing.run(paths)
+
+
+def describe_outcome(o: DocOutcome) -> str:
+    if o.status == "stored":
+        paths = ", ".join(f"{n} {k}" for k, n in o.text_paths.items())
+        return f"stored    {o.record_id}  {o.name}  ({o.pages} page(s): {paths}; {o.seconds}s)"
+    if o.status == "duplicate":
+        return f"duplicate {o.record_id}  {o.name}  ({o.error})"
+    return f"FAILED    {o.error}"
+
+
+def search(settings: Settings, query: Query) -> SearchResult:
+    with open_store(settings) as store:
+        return store.index.search(query)
+
+
+def format_hits(result: SearchResult, offset: int = 0) -> str:
+    if not result.hits:
+        return "no matching record"
+    lines = [f"{result.total} record(s)"]
+    for i, h in enumerate(result.hits, start=offset + 1):
+        f = h.fields
+        meta = "  ".join(str(f[k]) for k in ("number", "doc_type", "issued_date") if f.get(k))
+        pages = ",".join(str(p) for p in h.pages[:5])
+        lines.append(f"{i:>3}. {h.record_id}  {h.title[:90]}")
+        if meta:
+            lines.append(f"     {meta}")
+        lines.append(f"     page {pages}: {h.snippet}")
+    for name, counts in result.facets.items():
+        top = ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])
+        lines.append(f"{name}: {top}")
+    return "\n".join(lines)
+
+
+def _resolve(store: Store, record_id: str) -> str:
+    if store.catalogue.has(record_id):
+        return record_id
+    found = store.catalogue.find_prefix(record_id) if len(record_id) >= 4 else []
+    if len(found) == 1:
+        return found[0]
+    raise NotFound(f"no record {record_id!r} in {store.archive.root}"
+                   + (" (ambiguous prefix)" if len(found) > 1 else ""))
+
+
+def show(settings: Settings, record_id: str) -> dict[str, Any]:
+    with open_store(settings) as store:
+        rid = _resolve(store, record_id)
+        doc = store.catalogue.get(rid) or {}
+        rdir = store.archive.record_dir(rid)
+        doc["record_dir"] = str(rdir)
+        doc["pdf"] = str(rdir / "document.pdf")
+        doc["dossiers"] = store.catalogue.dossiers_of(rid)
+        doc["history"] = store.catalogue.history(rid)
+        return doc
+
+
+def format_record(doc: dict[str, Any]) -> str:
+    lines = [f"record   {doc['id']}", f"title    {doc.get('title', '')}",
+             f"pages    {doc.get('page_count')}  ({json.dumps(doc.get('text_paths', {}))})",
+             f"pdf/a    {doc.get('pdf')}  (PDF/A-{doc.get('pdfa')})"]
+    for f in doc.get("source_files", []):
+        lines.append(f"original {f['name']}  sha256 {f['sha256'][:16]}…  from {f['source_path']}")
+    if doc.get("dossiers"):
+        lines.append(f"dossiers {', '.join(doc['dossiers'])}")
+    fields = doc.get("fields", {})
+    if fields:
+        lines.append("fields:")
+        for name, f in fields.items():
+            flag = "  [review]" if f.get("needs_review") else ""
+            where = f"  (p{f['page']})" if f.get("page") else ""
+            lines.append(f"  {name:<16} {json.dumps(f.get('value'), ensure_ascii=False)}"
+                         f"{where}{flag}")
+    lines.append("history:")
+    for ev in doc.get("history", []):
+        lines.append(f"  {ev['at']}  {ev['actor']}  {ev['action']}  {ev['outcome']}")
+    return "\n".join(lines)
+
+
+def _export_row(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
+    rdir = store.archive.record_dir(doc["id"])
+    texts = rec.read_page_texts(rdir, doc.get("page_count", 0))
+    return {"id": doc["id"], "title": doc.get("title", ""),
+            "source_files": doc.get("source_files", []), "page_count": doc.get("page_count"),
+            "text": "\n\f\n".join(texts), "fields": {k: v.get("value") for k, v in
+                                                    doc.get("fields", {}).items()},
+            "dossiers": store.catalogue.dossiers_of(doc["id"]), "metadata": doc}
+
+
+def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digitize") -> int:
+    with open_store(settings) as store, _open_out(out) as fh:
+        n = 0
+        writer = None
+        for doc in store.catalogue.iter_docs():
+            row = _export_row(store, doc)
+            if fmt == "jsonl":
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                flat = _flat_row(row)
+                if writer is None:
+                    writer = csv.DictWriter(fh, fieldnames=list(flat), extrasaction="ignore")
+                    writer.writeheader()
+                writer.writerow(flat)
+            store.catalogue.add_event(doc["id"], "exported", detail={"format": fmt,
+                                                                     "to": str(out)})
+            n += 1
+        return n
+
+
+def _flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    flat = {"id": row["id"], "title": row["title"], "page_count": row["page_count"],
+            "dossiers": ";".join(row["dossiers"])}
+    for k, v in row["fields"].items():
+        flat[k] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    return flat
+
+
+@contextlib.contextmanager
+def _open_out(out: Path):
+    if str(out) == "-":
+        yield sys.stdout
+    else:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+
+
+def reindex(settings: Settings) -> int:
+    with open_store(settings) as store:
+        store.index.clear()
+        n = 0
+        for doc in store.catalogue.iter_docs():
+            texts = rec.read_page_texts(store.archive.record_dir(doc["id"]),
+                                        doc.get("page_count", 0))
+            doc["dossiers"] = store.catalogue.dossiers_of(doc["id"])
+            store.index.upsert([rec.index_doc(doc, texts)])
+            n += 1
+        return n

@@ -1,0 +1,138 @@
+"""What one worker process does with one page: load, prepare, read the text, encode the page image.
+
+Runs inside a process pool; each process keeps one Tesseract engine for its lifetime. Inputs and
+outputs are small picklable values: the page image goes to a file in the record's staging folder,
+never back through the pipe.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ocr.engine import EngineSettings, TesseractEngine
+from ocr.errors import InputError, OcrError
+from ocr.images import load_page
+from ocr.pdftext import has_real_text, text_layer_words
+from ocr.prepare import PrepareOptions, encode_jpeg, is_colour, prepare_page
+from ocr.types import Box, PageText, Word
+
+LOW_CONF = 60.0
+
+_engine: TesseractEngine | None = None
+_engine_settings: EngineSettings | None = None
+
+
+@dataclass(frozen=True)
+class PageTask:
+    doc_key: str
+    page_no: int          # 1-based page number in the document
+    path: str
+    kind: str             # "image" | "pdf"
+    index: int            # page index inside the file
+    out_dir: str          # where to write the page image
+    engine: EngineSettings = EngineSettings()
+    prepare: PrepareOptions = PrepareOptions()
+    jpeg_quality: int = 80
+
+
+@dataclass
+class PageDone:
+    doc_key: str
+    page_no: int
+    text: PageText | None = None
+    image_file: str = ""
+    width: int = 0
+    height: int = 0
+    dpi: float = 300.0
+    colour: bool = False
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def _get_engine(settings: EngineSettings) -> TesseractEngine:
+    global _engine, _engine_settings
+    if _engine is None or _engine_settings != settings:
+        if _engine is not None:
+            _engine.close()
+        _engine, _engine_settings = TesseractEngine(settings), settings
+    return _engine
+
+
+def process_page(task: PageTask) -> PageDone:
+    """Turn one page into text plus a display image file. Errors are returned, not raised."""
+    try:
+        return _process(task)
+    except (InputError, OcrError) as e:
+        return PageDone(task.doc_key, task.page_no, error=str(e))
+    except MemoryError:
+        return PageDone(task.doc_key, task.page_no, error=f"{task.path}: page {task.index + 1} "
+                        "needs more memory than a worker may use")
+    except Exception as e:  # a bug must fail this document, not the whole batch
+        return PageDone(task.doc_key, task.page_no,
+                        error=f"{task.path}: page {task.index + 1}: internal error "
+                              f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}")
+
+
+def _process(task: PageTask) -> PageDone:
+    page = load_page(Path(task.path), task.kind, task.index)
+    notes = ["no DPI recorded: assumed 300"] if page.dpi_assumed else []
+    if task.kind == "pdf":
+        h, w = page.image.shape[:2]
+        words = text_layer_words(Path(task.path), task.index + 1, w, h)
+        if has_real_text(words):
+            return _finish(task, page.image, page.dpi, PageText(
+                task.page_no, w, h, page.dpi, words, method="text-layer", mean_conf=100.0), notes)
+    engine = _get_engine(task.engine)
+    prep = prepare_page(page, task.prepare, orient=engine.detect_orientation)
+    notes += prep.notes
+    h, w = prep.display.shape[:2]
+    words: list[Word] = []
+    if not prep.blank:
+        words = engine.recognize(prep.ocr_image, prep.dpi * prep.ocr_scale)
+        if prep.ocr_scale != 1.0:
+            words = [_scale_word(wd, 1.0 / prep.ocr_scale) for wd in words]
+    text = PageText(task.page_no, w, h, prep.dpi, words, method="ocr",
+                    mean_conf=_mean_conf(words), blank=prep.blank, flags=_flags(words, prep.blank))
+    return _finish(task, prep.display, prep.dpi, text, notes)
+
+
+def _finish(task: PageTask, display, dpi: float, text: PageText, notes: list[str]) -> PageDone:
+    colour = display.ndim == 3 and is_colour(display)
+    img = display if colour or display.ndim == 2 else _grey(display)
+    out = Path(task.out_dir) / f"page-{task.page_no:04d}.jpg"
+    out.write_bytes(encode_jpeg(img, task.jpeg_quality))
+    h, w = img.shape[:2]
+    return PageDone(task.doc_key, task.page_no, text, str(out), w, h, dpi, colour, notes)
+
+
+def _grey(img):
+    from ocr.prepare import to_grey
+    return to_grey(img)
+
+
+def _scale_word(w: Word, s: float) -> Word:
+    b = w.box
+    return replace(w, box=Box(int(b.x0 * s), int(b.y0 * s), int(round(b.x1 * s)),
+                              int(round(b.y1 * s))))
+
+
+def _mean_conf(words: list[Word]) -> float:
+    if not words:
+        return 0.0
+    total = sum(len(w.text) for w in words)
+    return sum(w.conf * len(w.text) for w in words) / max(total, 1)
+
+
+def _flags(words: list[Word], blank: bool) -> list[str]:
+    """Review hints: lines whose mean confidence is low (smudged print or handwriting)."""
+    if blank:
+        return ["blank"]
+    lines: dict[int, list[Word]] = {}
+    for w in words:
+        lines.setdefault(w.line, []).append(w)
+    low = [n for n, ws in lines.items() if sum(w.conf for w in ws) / len(ws) < LOW_CONF]
+    flags = [f"low-confidence-line:{n}" for n in low]
+    if not words:
+        flags.append("no-text")
+    return flags

@@ -1,0 +1,72 @@
+"""The contract every search backend fulfils, and the plain data it takes and returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol
+
+
+@dataclass
+class IndexPage:
+    page: int  # 1-based
+    text: str
+
+
+@dataclass
+class IndexDoc:
+    """What the index knows of one record. `fields` holds flat values: number, doc_type, issuer,
+    issued_date (ISO), subject, signer_name, dossiers (list), person_ids (list), persons (list)."""
+
+    record_id: str
+    title: str
+    pages: list[IndexPage]
+    fields: dict[str, Any] = field(default_factory=dict)
+    ingested_at: str = ""
+
+
+@dataclass
+class Query:
+    text: str = ""
+    doc_type: str | None = None
+    issuer: str | None = None
+    number: str | None = None
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None
+    dossier: str | None = None
+    person_id: str | None = None
+    person: str | None = None
+    limit: int = 10
+    offset: int = 0
+    facets: bool = False
+
+
+@dataclass
+class Hit:
+    record_id: str
+    score: float
+    title: str
+    pages: list[int]  # pages that matched, best first
+    snippet: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchBackend(Protocol):
+    """A search index. Upserts are idempotent by record_id; the archive is the source of truth."""
+
+    def upsert(self, docs: Iterable[IndexDoc]) -> None: ...
+
+    def delete(self, record_ids: Iterable[str]) -> None: ...
+
+    def search(self, query: Query) -> SearchResult: ...
+
+    def record_ids(self) -> set[str]: ...
+
+    def clear(self) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,116 @@
+"""The Tesseract adapter: the only module that talks to Tesseract.
+
+Runs in-process through tesserocr, so each worker loads the `vie` model once and hands images over
+as raw bytes (no temporary files, no re-encoding). One recognition per page gives everything the
+pipeline needs: words with boxes, confidences, line and block numbers.
+"""
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ocr.errors import OcrError, OcrTimeout
+from ocr.types import Box, Word
+
+# One thread per recognizer: parallelism comes from worker processes (measured ~4x faster on 2 cores).
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                 "/usr/share/tessdata", "/usr/local/share/tessdata")
+
+
+def find_tessdata(lang: str = "vie") -> str:
+    """The tessdata folder holding every model in `lang` ("vie", "vie+Vietnamese", ...)."""
+    wanted = lang.split("+")
+    env = os.environ.get("TESSDATA_PREFIX")
+    for d in ([env] if env else []) + list(TESSDATA_DIRS):
+        if d and all((Path(d) / f"{m}.traineddata").exists() for m in wanted):
+            return d
+    raise OcrError(f"Tesseract model(s) {lang!r} not found; install tesseract-ocr-vie "
+                   "(and tesseract-ocr-script-viet for 'Vietnamese')")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    lang: str = "vie"
+    psm: int = 3
+    timeout_s: float = 180.0
+
+
+class TesseractEngine:
+    """One in-process Tesseract recognizer. Not thread-safe: make one per worker process."""
+
+    def __init__(self, settings: EngineSettings = EngineSettings()):
+        import tesserocr
+
+        self._t = tesserocr
+        self.settings = settings
+        self._api = tesserocr.PyTessBaseAPI(path=find_tessdata(settings.lang), lang=settings.lang,
+                                            psm=settings.psm)
+        self._osd = None
+
+    def close(self) -> None:
+        self._api.End()
+        if self._osd is not None:
+            self._osd.End()
+
+    def _set_image(self, api, image: np.ndarray, dpi: float) -> None:
+        img = np.ascontiguousarray(image)
+        if img.ndim == 3:
+            h, w, c = img.shape
+            img = np.ascontiguousarray(img[:, :, ::-1]) if c == 3 else img  # BGR -> RGB
+            api.SetImageBytes(img.tobytes(), w, h, c, w * c)
+        else:
+            h, w = img.shape
+            api.SetImageBytes(img.tobytes(), w, h, 1, w)
+        api.SetSourceResolution(int(round(dpi)))
+
+    def recognize(self, image: np.ndarray, dpi: float) -> list[Word]:
+        """Recognise one page image; returns words in reading order, NFC, with 0..100 confidences.
+
+        Raises OcrTimeout when recognition exceeds the configured time, OcrError on failure."""
+        api, t = self._api, self._t
+        self._set_image(api, image, dpi)
+        ok = api.Recognize(int(self.settings.timeout_s * 1000))
+        if not ok:
+            api.Clear()
+            raise OcrTimeout(f"OCR did not finish within {self.settings.timeout_s:.0f} s")
+        words: list[Word] = []
+        it = api.GetIterator()
+        level, line_no, block_no = t.RIL.WORD, -1, -1
+        if it is not None:
+            for r in t.iterate_level(it, level):
+                text = r.GetUTF8Text(level)
+                if r.IsAtBeginningOf(t.RIL.BLOCK):
+                    block_no += 1
+                if r.IsAtBeginningOf(t.RIL.TEXTLINE):
+                    line_no += 1
+                if not text or not text.strip():
+                    continue
+                bb = r.BoundingBox(level)
+                if bb is None:
+                    continue
+                words.append(Word(unicodedata.normalize("NFC", text.strip()), Box(*bb),
+                                  float(r.Confidence(level)), max(line_no, 0), max(block_no, 0)))
+        api.Clear()
+        return words
+
+    def detect_orientation(self, gray: np.ndarray, dpi: float) -> tuple[int, float]:
+        """Clockwise rotation (0/90/180/270) that makes the page upright, and OSD's confidence."""
+        t = self._t
+        if self._osd is None:
+            self._osd = t.PyTessBaseAPI(path=find_tessdata("osd"), lang="osd",
+                                        psm=t.PSM.OSD_ONLY)
+        self._set_image(self._osd, gray, dpi)
+        try:
+            res = self._osd.DetectOrientationScript()
+        except RuntimeError:
+            res = None
+        self._osd.Clear()
+        if not res:
+            return 0, 0.0
+        return int(res.get("orient_deg", 0)) % 360, float(res.get("orient_conf", 0.0))

@@ -1,0 +1,200 @@
+"""Opening scans: images (PNG, JPEG, TIFF incl. multi-page) and PDFs, one page at a time.
+
+`probe` checks a file up front (empty, corrupt, encrypted, too large, wrong type) and raises
+InputError with a one-line reason; `load_page` returns one page as a PageImage. Pages are loaded
+lazily inside workers so memory never grows with the size of a batch or a document.
+"""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ocr.errors import InputError
+from ocr.types import PageImage
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+PDF_SUFFIXES = {".pdf"}
+MAX_PIXELS = 150_000_000  # A0 at 300 DPI is ~140 Mpx; anything larger is treated as a bomb
+DEFAULT_DPI = 300.0
+PDF_MAX_DPI = 400.0
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL raises DecompressionBombError past twice this
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: Path
+    kind: str  # "image" or "pdf"
+    pages: int
+
+
+def probe(path: Path) -> SourceInfo:
+    """Check that `path` is a readable scan and count its pages. Raises InputError."""
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror or e})") from e
+    if size == 0:
+        raise InputError(f"{path}: empty file (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return SourceInfo(path, "pdf", _probe_pdf(path))
+    if suffix in IMAGE_SUFFIXES:
+        return SourceInfo(path, "image", _probe_image(path))
+    raise InputError(f"{path}: not a supported scan (PNG, JPEG, TIFF or PDF)")
+
+
+def _probe_image(path: Path) -> int:
+    try:
+        with Image.open(path) as im:
+            n = getattr(im, "n_frames", 1)
+            for i in range(n):
+                im.seek(i)
+                _check_size(path, im.size)
+            im.seek(0)
+            im.load()  # decodes the first page fully: catches truncated files early
+    except InputError:
+        raise
+    except Image.DecompressionBombError as e:
+        raise InputError(f"{path}: image too large, refused as a decompression bomb") from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise InputError(f"{path}: corrupt or unreadable image ({_first_line(e)})") from e
+    return n
+
+
+def _check_size(path: Path, size: tuple[int, int]) -> None:
+    w, h = size
+    if w * h > MAX_PIXELS:
+        raise InputError(f"{path}: image of {w}x{h} pixels is too large "
+                         f"(limit {MAX_PIXELS // 1_000_000} Mpx), refused as a decompression bomb")
+    if w < 16 or h < 16:
+        raise InputError(f"{path}: image of {w}x{h} pixels is too small to be a page")
+
+
+def _probe_pdf(path: Path) -> int:
+    import pikepdf  # PDF structure checks only; pages are rasterised by poppler
+
+    try:
+        with pikepdf.open(path) as pdf:
+            if pdf.is_encrypted:
+                raise InputError(f"{path}: encrypted PDF; remove the protection first")
+            n = len(pdf.pages)
+    except pikepdf.PasswordError as e:
+        raise InputError(f"{path}: encrypted PDF (password required)") from e
+    except pikepdf.PdfError as e:
+        raise InputError(f"{path}: broken or not a PDF ({_first_line(e)})") from e
+    if n == 0:
+        raise InputError(f"{path}: PDF has no pages")
+    return n
+
+
+def _first_line(e: BaseException) -> str:
+    s = str(e).strip().splitlines()
+    return s[0][:200] if s else type(e).__name__
+
+
+def load_page(path: Path, kind: str, index: int, timeout_s: float = 120) -> PageImage:
+    """Load page `index` (0-based) of a probed file as grey or BGR uint8."""
+    if kind == "pdf":
+        return _load_pdf_page(path, index, timeout_s)
+    try:
+        with Image.open(path) as im:
+            im.seek(index)
+            _check_size(path, im.size)
+            dpi_info = im.info.get("dpi")
+            im = ImageOps.exif_transpose(im) if index == 0 else im
+            arr = _to_array(im)
+    except InputError:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
+        raise InputError(f"{path}: page {index + 1} unreadable ({_first_line(e)})") from e
+    dpi = float(dpi_info[0]) if dpi_info and dpi_info[0] and dpi_info[0] > 20 else 0.0
+    return PageImage(str(path), index, arr, dpi or DEFAULT_DPI, dpi_assumed=not dpi)
+
+
+def _to_array(im: Image.Image) -> np.ndarray:
+    if im.mode in ("1", "L", "I;16", "I", "F"):
+        return np.asarray(im.convert("L"))
+    if im.mode in ("LA",):
+        return np.asarray(_flatten(im).convert("L"))
+    rgb = np.asarray(_flatten(im).convert("RGB"))
+    return np.ascontiguousarray(rgb[:, :, ::-1])  # BGR, as OpenCV expects
+
+
+def _flatten(im: Image.Image) -> Image.Image:
+    """Composite transparency onto white (a scan has no transparency)."""
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(bg, rgba)
+    return im
+
+
+def pdf_page_dpi(path: Path, index: int) -> tuple[float, bool]:
+    """Resolution to rasterise a PDF page at: the resolution of its largest image (scans), capped
+    to 400; 300 when the page has no image. Also whether the page's images are in colour."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[index]
+        width_pt = float(page.mediabox[2]) - float(page.mediabox[0])
+        best, colour = 0.0, False
+        try:
+            images = page.images
+            for name in images:
+                img = images[name]
+                w = int(img.get("/Width", 0))
+                if w and width_pt:
+                    best = max(best, w / (width_pt / 72.0))
+                cs = str(img.get("/ColorSpace", ""))
+                colour = colour or ("RGB" in cs or "ICC" in cs or "Indexed" in cs)
+        except (pikepdf.PdfError, KeyError, TypeError, ValueError):
+            pass
+    if best < 100:
+        return DEFAULT_DPI, True
+    return float(min(round(best), PDF_MAX_DPI)), colour
+
+
+def _load_pdf_page(path: Path, index: int, timeout_s: float) -> PageImage:
+    dpi, colour = pdf_page_dpi(path, index)
+    args = ["pdftoppm", "-q", "-r", f"{dpi:g}", "-f", str(index + 1), "-l", str(index + 1)]
+    if not colour:
+        args.append("-gray")
+    try:
+        out = subprocess.run(args + [str(path)], capture_output=True, timeout=timeout_s,
+                             check=True).stdout
+    except subprocess.TimeoutExpired as e:
+        raise InputError(f"{path}: rendering page {index + 1} timed out") from e
+    except subprocess.CalledProcessError as e:
+        raise InputError(f"{path}: cannot render page {index + 1} "
+                         f"({e.stderr.decode(errors='replace').strip()[:200]})") from e
+    arr = _parse_pnm(out, path, index)
+    return PageImage(str(path), index, arr, dpi)
+
+
+def _parse_pnm(data: bytes, path: Path, index: int) -> np.ndarray:
+    """Decode pdftoppm's binary PGM/PPM output without a round trip through an image codec."""
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while pos < len(data) and data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while end < len(data) and not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    pos += 1
+    magic, w, h = fields[0], int(fields[1]), int(fields[2])
+    if w * h > MAX_PIXELS:
+        raise InputError(f"{path}: page {index + 1} too large to render")
+    channels = 3 if magic == b"P6" else 1
+    arr = np.frombuffer(data, np.uint8, w * h * channels, pos)
+    if channels == 3:
+        return np.ascontiguousarray(arr.reshape(h, w, 3)[:, :, ::-1])
+    return arr.reshape(h, w)

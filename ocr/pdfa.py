@@ -1,0 +1,155 @@
+"""PDF/A assembly with pikepdf: one page per scan, the page image under an invisible text layer.
+
+The text layer uses a glyphless TrueType font (Tesseract's `pdf.ttf`, shipped by tesseract-ocr)
+as a CIDFontType2 with Identity-H encoding: each character code is the Unicode code point, so text
+extracted from the PDF is exactly the NFC text we placed, diacritics intact. Text render mode 3
+keeps it invisible. pikepdf's `pdfa.save` writes the XMP identification and the sRGB OutputIntent
+and validates what it wrote.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Pdf, Stream
+
+from ocr.engine import find_tessdata
+from ocr.types import Word
+
+GLYPH_WIDTH = 500  # pdf.ttf's single glyph: 1024 of 2048 units
+
+
+@dataclass
+class PdfPage:
+    """One page to write. `image` is encoded bytes: JPEG (`filter="DCTDecode"`) or zlib-compressed
+    raw pixels (`filter="FlateDecode"`). `words` are in the image's pixel coordinates."""
+
+    image: bytes
+    width_px: int
+    height_px: int
+    dpi: float
+    colour: bool
+    filter: str = "DCTDecode"
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class PdfMeta:
+    title: str = ""
+    subject: str = ""
+    author: str = ""
+    keywords: str = ""
+    extra: dict[str, str] = field(default_factory=dict)  # written as PDF Info entries
+
+
+def _glyphless_font(pdf: Pdf) -> Dictionary:
+    font_path = Path(find_tessdata("vie")) / "pdf.ttf"
+    if not font_path.exists():
+        raise FileNotFoundError(f"{font_path} missing: reinstall tesseract-ocr")
+    font_file = Stream(pdf, font_path.read_bytes())
+    font_file.Length1 = len(font_path.read_bytes())
+    descriptor = pdf.make_indirect(Dictionary(
+        Type=Name.FontDescriptor, FontName=Name("/GlyphLessFont"), Flags=5,
+        FontBBox=Array([0, 0, GLYPH_WIDTH, 1000]), ItalicAngle=0, Ascent=1000, Descent=0,
+        CapHeight=1000, StemV=80, FontFile2=pdf.make_indirect(font_file)))
+    cid_to_gid = Stream(pdf, b"\x00\x01" * 65536)
+    cid_font = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=Name("/GlyphLessFont"),
+        CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"),
+                                 Ordering=pikepdf.String("Identity"), Supplement=0),
+        FontDescriptor=descriptor, DW=GLYPH_WIDTH, CIDToGIDMap=pdf.make_indirect(cid_to_gid)))
+    to_unicode = Stream(pdf, _TO_UNICODE)
+    return pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.Type0, BaseFont=Name("/GlyphLessFont"),
+        Encoding=Name("/Identity-H"), DescendantFonts=Array([cid_font]),
+        ToUnicode=pdf.make_indirect(to_unicode)))
+
+
+_TO_UNICODE = b"""/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Adobe-Identity-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<0000> <FFFF>
+endcodespacerange
+1 beginbfrange
+<0000> <FFFF> <0000>
+endbfrange
+endcmap
+CMapName currentdict /CMapResource defineresource pop
+end
+end
+"""
+
+
+def _encode(text: str) -> str:
+    """Hex string of UTF-16BE code units (all Vietnamese letters are in the BMP)."""
+    return unicodedata.normalize("NFC", text).encode("utf-16-be").hex().upper()
+
+
+def text_layer_ops(words: list[Word], scale: float, page_h_pt: float) -> bytes:
+    """Content-stream operators drawing `words` invisibly. `scale` converts pixels to points.
+    Words of one line share a baseline and font size so text extractors keep them on one line."""
+    if not words:
+        return b""
+    lines: dict[int, list[Word]] = {}
+    for w in words:
+        lines.setdefault(w.line, []).append(w)
+    out = ["BT", "3 Tr"]
+    for line_words in lines.values():
+        bottom = max(w.box.y1 for w in line_words)
+        height = max(max(w.box.height for w in line_words), 1)
+        size = max(height * scale, 1.0)
+        baseline = page_h_pt - bottom * scale + 0.15 * size
+        out.append(f"/F1 {size:.2f} Tf")
+        for i, w in enumerate(line_words):
+            text = w.text + (" " if i < len(line_words) - 1 else "")
+            natural = len(w.text) * GLYPH_WIDTH / 1000 * size
+            tz = 100.0 * max(w.box.width * scale, 0.5) / natural if natural else 100.0
+            out.append(f"{tz:.2f} Tz 1 0 0 1 {w.box.x0 * scale:.2f} {baseline:.2f} Tm "
+                       f"<{_encode(text)}> Tj")
+    out.append("ET")
+    return ("\n".join(out) + "\n").encode("ascii")
+
+
+def build_pdf(pages: list[PdfPage], meta: PdfMeta | None = None) -> Pdf:
+    """A pikepdf document with one page per PdfPage, page size = image size at its DPI."""
+    pdf = Pdf.new()
+    font = _glyphless_font(pdf)
+    for p in pages:
+        scale = 72.0 / p.dpi
+        w_pt, h_pt = p.width_px * scale, p.height_px * scale
+        image = Stream(pdf, p.image)
+        image.Type, image.Subtype = Name.XObject, Name.Image
+        image.Width, image.Height, image.BitsPerComponent = p.width_px, p.height_px, 8
+        image.ColorSpace = Name.DeviceRGB if p.colour else Name.DeviceGray
+        image.Filter = Name("/" + p.filter)
+        draw = f"q {w_pt:.3f} 0 0 {h_pt:.3f} 0 0 cm /Im0 Do Q\n".encode()
+        contents = Stream(pdf, draw + text_layer_ops(p.words, scale, h_pt))
+        page = pikepdf.Page(Dictionary(
+            Type=Name.Page, MediaBox=Array([0, 0, round(w_pt, 3), round(h_pt, 3)]),
+            Resources=Dictionary(XObject=Dictionary(Im0=image), Font=Dictionary(F1=font)),
+            Contents=pdf.make_indirect(contents)))
+        pdf.pages.append(page)
+    meta = meta or PdfMeta()
+    info = {"/Title": meta.title, "/Subject": meta.subject, "/Author": meta.author,
+            "/Keywords": meta.keywords, "/Creator": "digitize", "/Producer": "digitize + pikepdf"}
+    info.update({f"/{k}": v for k, v in meta.extra.items()})
+    for k, v in info.items():
+        if v:
+            pdf.docinfo[k] = v
+    return pdf
+
+
+def write_pdfa(pages: list[PdfPage], out: Path, flavour: str = "2b",
+               meta: PdfMeta | None = None) -> None:
+    """Write a validated PDF/A (`"1b"` or `"2b"`) to `out`. Nothing is left at `out` on failure."""
+    if flavour not in ("1b", "2b"):
+        raise ValueError(f"unsupported PDF/A flavour {flavour!r}: use 1b or 2b")
+    pdf = build_pdf(pages, meta)
+    with pdf:
+        pikepdf.pdfa.save(pdf, out, flavour, output_intent="sRGB")

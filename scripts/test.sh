@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install what the tests need, then run the whole test suite. `.ci/run` calls this same script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+set +e
+.venv/bin/python -m pytest -q -ra "$@"
+rc=$?
+set -e
+if [ "$rc" = 5 ]; then
+  echo "test.sh: pytest collected no test: that is a failure" >&2
+  exit 1
+fi
+exit "$rc"
