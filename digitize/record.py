@@ -53,11 +53,14 @@ def write_document_pdf(staging: Path, pdf_pages: list[PdfPage], flavour: str,
 
 
 def pdf_meta(doc: dict[str, Any]) -> PdfMeta:
+    """Fields for the PDF's Info and XMP (dc:title, dc:creator, dc:description, pdf:Keywords)."""
     f = {k: v.get("value") for k, v in doc.get("fields", {}).items() if isinstance(v, dict)}
+    issuer = " ".join(str(f[k]) for k in ("issuer_parent", "issuer") if f.get(k))
+    keywords = [f"{k}={f[k]}" for k in ("number", "doc_type", "issued_date", "place",
+                                        "signer_title", "signer_name") if isinstance(f.get(k), str)
+                and f.get(k)]
     return PdfMeta(title=doc.get("title", ""), subject=str(f.get("subject") or ""),
-                   author=str(f.get("issuer") or ""),
-                   keywords="; ".join(str(f[k]) for k in ("number", "doc_type", "issued_date")
-                                      if f.get(k)))
+                   author=issuer, keywords="; ".join(keywords))
 
 
 def title_of(fields: dict[str, Field], pages: list[PageText]) -> str:

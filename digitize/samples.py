@@ -183,6 +183,7 @@ def _shade(img: Image.Image, strength: float) -> Image.Image:
 
 def _punch_holes(img: Image.Image, n: int) -> Image.Image:
     """`n` dark 6 mm punch holes 12 mm from the left edge, spaced 80 mm, centred vertically."""
+    img = img.copy()
     w, h = img.size
     mm = w / 210.0
     d = ImageDraw.Draw(img)
@@ -210,7 +211,7 @@ def _stamp_red_seal(img: Image.Image, rng: np.random.Generator) -> Image.Image:
     w, h = img.size
     d = ImageDraw.Draw(img)
     r = int(w * 0.09)
-    cx, cy = int(w * 0.68 + rng.integers(-20, 20)), int(h * 0.62 + rng.integers(-20, 20))
+    cx, cy = int(w * 0.66 + rng.integers(-20, 20)), int(h * 0.45 + rng.integers(-20, 20))
     red = (200, 30, 40)
     for k in range(3):
         d.ellipse((cx - r + k * 6, cy - r + k * 6, cx + r - k * 6, cy + r - k * 6), outline=red,
@@ -239,7 +240,7 @@ def write_sample(out_dir: Path, dpi: int = 200) -> list[Path]:
                            "Hồ sơ đã được tiếp nhận và giải quyết đúng hạn."])
     paths = []
     for i, spec in enumerate((first, second), start=1):
-        page = degrade(render_page(spec, dpi=dpi), skew=1.5 * (-1) ** i, noise=8, seed=i)
+        page = degrade(render_page(spec, dpi=dpi), skew=1.5 * (-1) ** i, seed=i)
         p = out_dir / f"quyet-dinh-15_p{i}.png"
         page.save(p, dpi=(dpi, dpi), optimize=True)
         paths.append(p)

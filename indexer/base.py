@@ -54,6 +54,8 @@ class SearchResult:
     hits: list[Hit]
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # False when a backend stopped counting early: `total` (and facets) are then lower bounds.
+    total_exact: bool = True
 
 
 class SearchBackend(Protocol):

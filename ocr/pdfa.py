@@ -153,3 +153,18 @@ def write_pdfa(pages: list[PdfPage], out: Path, flavour: str = "2b",
     pdf = build_pdf(pages, meta)
     with pdf:
         pikepdf.pdfa.save(pdf, out, flavour, output_intent="sRGB")
+
+
+def update_metadata(src: Path, out: Path, meta: PdfMeta, flavour: str = "2b") -> None:
+    """Copy the PDF/A `src` to `out` with new document metadata (Info and XMP), re-validated."""
+    with Pdf.open(src) as pdf:
+        for key in ("/Title", "/Subject", "/Author", "/Keywords"):
+            if key in pdf.docinfo:
+                del pdf.docinfo[key]
+        info = {"/Title": meta.title, "/Subject": meta.subject, "/Author": meta.author,
+                "/Keywords": meta.keywords}
+        info.update({f"/{k}": v for k, v in meta.extra.items()})
+        for k, v in info.items():
+            if v:
+                pdf.docinfo[k] = v
+        pikepdf.pdfa.save(pdf, out, flavour, output_intent="sRGB")

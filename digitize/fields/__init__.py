@@ -4,6 +4,7 @@ from digitize.fields.model import Field, FIELD_NAMES
 __all__ = ["Field", "FIELD_NAMES", "extract_fields"]
 
 
-def extract_fields(pages):  # pragma: no cover - replaced by digitize.fields.extract
+def extract_fields(pages, reread=None):
+    """See `digitize.fields.extract.extract_fields`."""
     from digitize.fields.extract import extract_fields as _extract
-    return _extract(pages)
+    return _extract(pages, reread)

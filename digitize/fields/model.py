@@ -7,6 +7,7 @@ from typing import Any
 FIELD_NAMES = (
     "issuer_parent", "issuer", "number", "place", "issued_date", "doc_type", "subject",
     "recipients", "signer_title", "signer_name", "urgency", "confidentiality", "persons",
+    "number_seq", "number_type_code", "number_issuer_code", "distribution",
 )
 
 

@@ -1,0 +1,122 @@
+"""What people do to stored records: review doubtful fields, correct them, link records to
+dossiers (hồ sơ) for reuse. Each change goes into the record's history, the index and, for field
+corrections, the PDF/A metadata; corrections survive re-ingestion (the catalogue keeps them)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from digitize import record as rec
+from digitize.errors import DigitizeError
+from digitize.fields.model import FIELD_NAMES, Field
+from digitize.pipeline import Store
+from ocr.pdfa import update_metadata
+from storage.archive import write_manifest
+from storage.files import atomic_write_json
+
+# unit identifier (e.g. H15.50.05.13), received yymmdd, sequence; a result adds -KQnn
+DOSSIER_CODE = re.compile(r"^(?P<unit>[A-Z][0-9A-Z]{1,3}(?:\.[0-9A-Z]{1,3}){1,5})-"
+                          r"(?P<ymd>\d{6})-(?P<seq>\d{4,6})(?P<kq>-KQ\d{1,3})?$")
+
+
+def dossier_code_problem(code: str) -> str | None:
+    """Why `code` does not look like a dossier code (H15.50.05.13-261008-0975), or None."""
+    m = DOSSIER_CODE.match(code.strip())
+    if not m:
+        return "expected UNIT-YYMMDD-SEQ such as H15.50.05.13-261008-0975"
+    ymd = m.group("ymd")
+    try:
+        date(2000 + int(ymd[:2]), int(ymd[2:4]), int(ymd[4:]))
+    except ValueError:
+        return f"{ymd} is not a date (yymmdd)"
+    return None
+
+
+def review_items(store: Store) -> list[dict[str, Any]]:
+    """Every field that needs a person's check, with its page and box."""
+    items = []
+    for doc in store.catalogue.iter_docs():
+        for name, f in doc.get("fields", {}).items():
+            if isinstance(f, dict) and f.get("needs_review") and f.get("source") != "corrected":
+                items.append({"record_id": doc["id"], "title": doc.get("title", ""), "field": name,
+                              "value": f.get("value"), "confidence": f.get("confidence"),
+                              "page": f.get("page"), "box": f.get("box"),
+                              "evidence": f.get("evidence", "")})
+    return items
+
+
+def parse_value(field: str, raw: str) -> Any:
+    """A corrected value as typed: JSON for structured fields (persons, recipients), text
+    otherwise; dates must be real ISO dates."""
+    if field in ("persons", "recipients"):
+        try:
+            return json.loads(raw)
+        except ValueError as e:
+            raise DigitizeError(f"{field} takes JSON, e.g. '[{{\"name\": \"Nguyễn Văn An\"}}]'") from e
+    if field == "issued_date":
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError as e:
+            raise DigitizeError(f"issued_date must be a date YYYY-MM-DD, not {raw!r}") from e
+    return raw.strip()
+
+
+def set_field(store: Store, record_id: str, field: str, raw: str, actor: str | None = None
+              ) -> dict[str, Any]:
+    """Correct one field: record files, PDF/A metadata, index, then catalogue + history."""
+    if field not in FIELD_NAMES:
+        raise DigitizeError(f"unknown field {field!r}; fields: {', '.join(FIELD_NAMES)}")
+    doc = store.catalogue.get(record_id)
+    if doc is None:
+        raise DigitizeError(f"no record {record_id}")
+    value = parse_value(field, raw)
+    old = doc.get("fields", {}).get(field, {}).get("value")
+    doc.setdefault("fields", {})[field] = Field(field, value, 1.0, source="corrected").to_dict()
+    if field in ("doc_type", "number", "subject"):
+        fields = {k: Field.from_dict(v) for k, v in doc["fields"].items()}
+        doc["title"] = rec.title_of(fields, [])
+    _rewrite_record(store, doc)
+    store.catalogue.correct(doc, field, old, value, actor)
+    return {"record_id": doc["id"], "field": field, "old": old, "new": value}
+
+
+def link(store: Store, record_id: str, dossier: str, actor: str | None = None) -> bool:
+    """Attach a stored result to a dossier without copying it; False if already linked."""
+    doc = store.catalogue.get(record_id)
+    if doc is None:
+        raise DigitizeError(f"no record {record_id}")
+    doc["dossiers"] = sorted(set(store.catalogue.dossiers_of(record_id)) | {dossier})
+    linked = store.catalogue.link(doc, dossier, actor)
+    _reindex(store, doc)
+    return linked
+
+
+def dossier_records(store: Store, dossier: str) -> list[dict[str, Any]]:
+    out = []
+    for rid in store.catalogue.dossier(dossier):
+        doc = store.catalogue.get(rid) or {"id": rid}
+        f = doc.get("fields", {})
+        out.append({"record_id": rid, "title": doc.get("title", ""),
+                    "number": f.get("number", {}).get("value"),
+                    "issued_date": f.get("issued_date", {}).get("value"),
+                    "pages": doc.get("page_count")})
+    return out
+
+
+def _reindex(store: Store, doc: dict[str, Any]) -> None:
+    rdir = store.archive.record_dir(doc["id"])
+    store.index.upsert([rec.index_doc(doc, rec.read_page_texts(rdir, doc.get("page_count", 0)))])
+
+
+def _rewrite_record(store: Store, doc: dict[str, Any]) -> None:
+    rdir = store.archive.record_dir(doc["id"])
+    pdf = rdir / "document.pdf"
+    tmp = rdir / ".document.pdf.new"
+    update_metadata(pdf, tmp, rec.pdf_meta(doc), doc.get("pdfa", "2b"))
+    Path(tmp).replace(pdf)
+    atomic_write_json(rdir / "metadata.json", doc)
+    write_manifest(rdir, doc["id"])
+    _reindex(store, doc)

@@ -1,0 +1,266 @@
+"""The layout blocks of a Decree 30/2020 page: header columns, title, subject, signature, lists.
+
+Positions decide what a line is: the issuer sits in the left header column, the national motto
+and the place/date in the right one; the title is centred under them; the signer's block is in
+the right half near the end, the "Nơi nhận" list in the left half beside it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digitize.fields.text import Segment, clean_spaces, fold, is_upper_line
+
+MOTTO_RE = re.compile(r"cong\s+h[oò]a\s+xa\s+hoi|doc\s+lap\s*-?\s*tu\s+do|hanh\s+phuc")
+# Text drawn by e-signature software and by the "CV ĐẾN" receipt stamp, never part of a field.
+STAMP_RE = re.compile(r"ky\s+boi|thoi\s+gian|co\s+quan\s*:|trung\s+tam\s+cong|bao\s+va\s+tin|"
+                      r"@|gov\.?vn|\+07|email|nguoi\s+ky|cv\s+den|chuyen\s*:")
+DOC_TYPES = (
+    "QUYẾT ĐỊNH", "NGHỊ QUYẾT", "CHỈ THỊ", "QUY CHẾ", "QUY ĐỊNH", "THÔNG CÁO", "THÔNG BÁO",
+    "HƯỚNG DẪN", "CHƯƠNG TRÌNH", "KẾ HOẠCH", "PHƯƠNG ÁN", "ĐỀ ÁN", "DỰ ÁN", "BÁO CÁO",
+    "BIÊN BẢN", "TỜ TRÌNH", "HỢP ĐỒNG", "CÔNG ĐIỆN", "BẢN GHI NHỚ", "BẢN THỎA THUẬN",
+    "GIẤY ỦY QUYỀN", "GIẤY MỜI", "GIẤY GIỚI THIỆU", "GIẤY NGHỈ PHÉP", "PHIẾU GỬI", "PHIẾU CHUYỂN",
+    "PHIẾU BÁO", "GIẤY CHỨNG NHẬN", "GIẤY PHÉP", "GIẤY XÁC NHẬN", "THÔNG TƯ", "NGHỊ ĐỊNH",
+    "LỆNH", "ĐIỀU LỆ", "CÔNG VĂN", "BẢN SAO Y", "BẢN TRÍCH SAO", "BẢN SAO LỤC",
+)
+_TYPE_BY_FOLD = {fold(t): t for t in DOC_TYPES}
+URGENCY = ("HỎA TỐC", "THƯỢNG KHẨN", "KHẨN")
+SECRECY = ("TUYỆT MẬT", "TỐI MẬT", "MẬT")
+# Words of signer positions, to restore marks OCR dropped ("CHU TICH" -> "CHỦ TỊCH").
+_TITLE_WORDS = {fold(w): w for w in (
+    "TM. KT. TL. TUQ. Q. ỦY BAN NHÂN DÂN HỘI ĐỒNG CHỦ TỊCH PHÓ GIÁM ĐỐC CHÁNH VĂN PHÒNG "
+    "TRƯỞNG BAN SỞ TỈNH HUYỆN XÃ PHƯỜNG THỊ TRẤN TRẠM CỤC CHI NGÀNH TRA THANH BỘ VIỆN "
+    "HIỆU QUYỀN ĐOÀN ĐẢNG ỦY KHỐI TỔNG THƯỜNG TRỰC").split()}
+_TITLE_START = re.compile(r"^(tm|kt|tl|tuq|q)\s*\.")
+_POSITION = re.compile(r"chu\s+tich|giam\s+doc|truong(\s+ban|\s+phong)?$|chanh\s+van\s+phong|"
+                       r"bi\s+thu|chanh\s+thanh\s+tra|cuc\s+truong|vien\s+truong|thu\s+truong|"
+                       r"hieu\s+truong|bo\s+truong|truong\s+ban|chanh\s+an|vien\s+truong")
+
+
+PROVINCES = (
+    "Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế", "An Giang", "Bắc Ninh",
+    "Cà Mau", "Cao Bằng", "Đắk Lắk", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Tĩnh",
+    "Hưng Yên", "Khánh Hòa", "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Nghệ An", "Ninh Bình",
+    "Phú Thọ", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sơn La", "Tây Ninh", "Thái Nguyên",
+    "Thanh Hóa", "Tuyên Quang", "Vĩnh Long", "Bà Rịa Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu",
+    "Bến Tre", "Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Đắk Nông", "Hà Giang",
+    "Hà Nam", "Hải Dương", "Hậu Giang", "Hòa Bình", "Kiên Giang", "Kon Tum", "Long An", "Nam Định",
+    "Ninh Thuận", "Phú Yên", "Quảng Bình", "Quảng Nam", "Sóc Trăng", "Thái Bình", "Tiền Giang",
+    "Trà Vinh", "Vĩnh Phúc", "Yên Bái", "Thừa Thiên Huế",
+)
+# Words of issuer headings; a heading word that folds to one of these is written this way.
+_ISSUER_WORDS = {fold(w): w for w in (
+    "ỦY BAN NHÂN DÂN TỈNH THÀNH PHỐ HUYỆN QUẬN THỊ XÃ TRẤN PHƯỜNG HỘI ĐỒNG SỞ BỘ BAN CHỈ ĐẠO "
+    "VĂN PHÒNG CHÍNH PHỦ TÀI NGUYÊN VÀ MÔI TRƯỜNG NỘI VỤ TƯ PHÁP CÔNG AN THANH TRA KẾ HOẠCH ĐẦU "
+    "TƯ GIÁO DỤC ĐÀO TẠO Y TẾ XÂY DỰNG GIAO THÔNG VẬN TẢI").split()}
+for _p in PROVINCES:
+    for _w in _p.upper().split():
+        _ISSUER_WORDS.setdefault(fold(_w), _w)
+# A folded form shared by two words ("dao": ĐÀO, ĐẠO) proves nothing: keep what OCR read.
+_AMBIGUOUS = {"dao", "tu", "thu", "do", "bo", "so", "ban", "van", "tai", "pho"}
+_ISSUER_WORDS = {k: v for k, v in _ISSUER_WORDS.items() if k not in _AMBIGUOUS
+                 or v in ("BAN", "VĂN", "SỞ", "BỘ", "PHỐ")}
+
+
+def restore_heading(text: str) -> tuple[str, bool]:
+    """Restore marks of heading words from the issuer vocabulary; (text, all words known)."""
+    out, known = [], True
+    for w in text.split():
+        f = fold(w)
+        canon = _ISSUER_WORDS.get(f)
+        if canon is None and f in _AMBIGUOUS and w.upper() == w:
+            canon = w  # ambiguous folded form: the OCR spelling stands, unverified
+            known = known and w != f.upper()
+        if canon is None:
+            known = False
+        out.append(canon or w)
+    return " ".join(out), known
+
+
+def letters_fold(s: str) -> str:
+    return clean_spaces(re.sub(r"[^a-z ]", " ", fold(s)))
+
+
+def split_x(segs: list[Segment], width: int) -> tuple[float, Segment | None]:
+    """Left edge of the right header column (the motto), or 45% of the width."""
+    for s in segs:
+        if MOTTO_RE.search(s.folded) and s.y0 < 0.35 * s.page_height:
+            return min(s.x0 - 0.02 * width, 0.5 * width), s
+    return 0.45 * width, None
+
+
+def match_doc_type(seg: Segment) -> str | None:
+    key = letters_fold(seg.text)
+    return _TYPE_BY_FOLD.get(key)
+
+
+def is_stamp(seg: Segment) -> bool:
+    return bool(STAMP_RE.search(seg.folded))
+
+
+def issuer_lines(segs: list[Segment], sx: float, motto: Segment | None,
+                 number_top: float) -> list[Segment]:
+    """Upper-case lines of the left header column above the number line, bottom-up contiguous."""
+    top = motto.y0 - 2.0 * motto.height if motto else 0
+    cands = [s for s in segs if s.cx < sx and s.x1 < sx + 0.05 * s.page_width and s.y0 >= top
+             and s.y1 <= number_top + 4 and not is_stamp(s) and is_upper_line(s.text)
+             and "/" not in s.text and not re.match(r"s[o0ô6]\s*:", s.folded)]
+    cands.sort(key=lambda s: s.y0)
+    picked: list[Segment] = []
+    for s in reversed(cands):
+        if picked and picked[0].y0 - s.y1 > 1.6 * max(s.height, picked[0].height):
+            break
+        picked.insert(0, s)
+    return picked[-4:]
+
+
+_LOCALITY = re.compile(r"^(tinh|thanh\s+pho|huyen|quan|thi\s+xa|thi\s+tran|xa|phuong)\b")
+_GENERIC = re.compile(r"^(uy\s+ban\s+nhan\s+dan|ubnd|hoi\s+dong\s+nhan\s+dan|hdnd)$")
+
+
+def split_issuer(lines: list[str]) -> tuple[str | None, str]:
+    """(parent, issuer) from the header lines; a locality line continues a generic body name."""
+    merged: list[str] = []
+    for ln in lines:
+        f = letters_fold(ln)
+        if merged and (_LOCALITY.match(f) and _GENERIC.match(letters_fold(merged[-1]))
+                       or letters_fold(merged[-1]).endswith(" va") or ln[:1].islower()):
+            merged[-1] = f"{merged[-1]} {ln}"
+        else:
+            merged.append(ln)
+    if len(merged) == 1:
+        return None, merged[0]
+    return " ".join(merged[:-1]), merged[-1]
+
+
+def title_line(segs: list[Segment], below: float, width: int) -> Segment | None:
+    """The first centred upper-case line under the header (the document type)."""
+    for s in segs:
+        if s.y0 < below or s.y0 > below + 0.25 * s.page_height:
+            continue
+        if abs(s.cx - width / 2) < 0.12 * width and is_upper_line(s.text) and not is_stamp(s):
+            return s
+        if s.x0 < 0.3 * width and s.x1 > 0.7 * width:  # a body line: no title
+            return None
+    return None
+
+
+def subject_lines(segs: list[Segment], title: Segment) -> list[Segment]:
+    """Centred mixed-case lines right under the title."""
+    out: list[Segment] = []
+    prev = title
+    for s in segs:
+        if s.y0 <= title.y0 + title.height // 2:
+            continue
+        if s.y0 - prev.y1 > 1.6 * max(prev.height, s.height):
+            break
+        f = s.folded
+        if f.startswith(("kinh gui", "can cu")) or is_upper_line(s.text):
+            break
+        if not re.search(r"[^\W\d_]{2}", s.text):  # rules, underlines
+            continue
+        if abs(s.cx - title.cx) > 0.15 * s.page_width or s.width_px > 0.68 * s.page_width:
+            break
+        out.append(s)
+        prev = s
+    return out
+
+
+def vv_lines(segs: list[Segment], number: Segment, sx: float) -> list[Segment]:
+    """The "V/v ..." lines under a công văn's number, in the left column."""
+    out: list[Segment] = []
+    prev = number
+    for s in segs:
+        if s.y0 <= number.y0 + number.height // 2 or s.cx > sx:
+            continue
+        if s.y0 - prev.y1 > 1.6 * max(prev.height, s.height):
+            break
+        if not out and not re.match(r"^v\s*[/|l1]\s*v\b", s.folded):
+            break
+        out.append(s)
+        prev = s
+    return out
+
+
+def title_words(text: str) -> tuple[str, bool]:
+    """Signer-position text with OCR junk dropped and marks restored from the title vocabulary."""
+    words = text.split()
+    while words and not re.fullmatch(r"[^\W\d_]+\.?", words[0]):
+        words = words[1:]
+    out, repaired = [], False
+    for w in words:
+        core = w.strip(",;:")
+        canon = _TITLE_WORDS.get(fold(core))
+        if canon and canon != core and canon.upper() != core.upper():
+            repaired = True
+        out.append(canon or core)
+    return " ".join(out), repaired
+
+
+def is_title_seg(s: Segment) -> bool:
+    f = letters_fold(s.text)
+    return bool(is_upper_line(s.text, 0.8) and (_TITLE_START.match(fold(s.text).lstrip("- "))
+                                               or _POSITION.search(f)))
+
+
+def signer_block(segs: list[Segment], skip_above: float = 0) -> tuple[list[Segment], Segment | None]:
+    """The first signer block on a page: position lines in the right half, then the name."""
+    W = segs[0].page_width if segs else 1
+    ordered = sorted(segs, key=lambda s: s.y0)
+    for i, s in enumerate(ordered):
+        if (s.y0 < skip_above or s.cx < 0.55 * W or s.x0 < 0.42 * W or not is_title_seg(s)
+                or MOTTO_RE.search(s.folded)):
+            continue
+        block = [s]
+        for t in ordered[i + 1:]:
+            if t.y0 - block[-1].y1 > 1.2 * block[-1].height:
+                break
+            if t.cx > 0.5 * W and is_upper_line(t.text, 0.7) and abs(t.cx - s.cx) < 0.15 * W:
+                block.append(t)
+        # Also an upper-case line right above the first one ("TM. ỦY BAN NHÂN DÂN").
+        lo, hi = min(b.x0 for b in block), max(b.x1 for b in block)
+        name = None
+        for t in ordered:
+            if t.y0 <= block[-1].y1 or t in block:
+                continue
+            if t.y0 - block[-1].y1 > 12 * block[-1].height:
+                break
+            if t.cx < lo - 0.05 * W or t.cx > hi + 0.05 * W:
+                continue
+            if looks_like_name(t.text):
+                name = t
+                break
+        return block, name
+    return [], None
+
+
+def lone_name(segs: list[Segment], skip_above: float = 0) -> Segment | None:
+    """A signer's name with no readable position above it (the seal covers it): a line of
+    capitalised words alone in the right half whose first word is a common surname."""
+    from digitize.fields.persons import SURNAMES
+    W = segs[0].page_width if segs else 1
+    for s in sorted(segs, key=lambda s: s.y0):
+        if s.y0 < skip_above or s.x0 < 0.45 * W or is_stamp(s):
+            continue
+        words = name_words(s.text)
+        if 2 <= len(words) <= 5 and len(words) >= len(s.text.split()) - 1 \
+                and fold(words[0]) in SURNAMES:
+            return s
+    return None
+
+
+def looks_like_name(text: str) -> bool:
+    words = name_words(text)
+    return 2 <= len(words) <= 5
+
+
+def name_words(text: str) -> list[str]:
+    """The trailing run of capitalised words (signatures leave junk before a name)."""
+    words = [w.strip(",.;:") for w in text.split()]
+    run: list[str] = []
+    for w in words:
+        if len(w) >= 2 and w.isalpha() and w[0].isupper() and w[1:].islower():
+            run.append(w)
+        else:
+            run = []
+    return run

@@ -1,0 +1,117 @@
+"""Place and date of issue: "Quảng Ngãi, ngày 05 tháng 02 năm 2025".
+
+The day (and sometimes the month) is often handwritten into a blank. A part is trusted only when
+it is clean digits read with good confidence and the whole date exists on the calendar.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from digitize.fields.text import Segment, clean_spaces
+from ocr.types import Box, Word
+
+# On the folded text: "ngay" .. "thang" .. "nam"; OCR glues words ("ngày04", "thángØ?").
+DATE_RE = re.compile(r"ngay\s*(?P<d>[^\s]*?)\s*thang\s*(?P<m>[^\s]*?)\s*nam\s*(?P<y>\S+)")
+_DIGITISH = str.maketrans({"O": "0", "o": "0", "Ø": "0", "ø": "0", "l": "1", "I": "1", "i": "1", "|": "1"})
+MIN_YEAR = 1945
+
+
+@dataclass
+class DatePart:
+    text: str
+    value: int | None
+    conf: float
+    doubt: str
+    box: Box | None
+
+
+@dataclass
+class DateReading:
+    segment: Segment
+    place: str | None
+    place_words: list[Word]
+    day: DatePart
+    month: DatePart
+    year: DatePart
+
+    def iso(self) -> str | None:
+        if None in (self.day.value, self.month.value, self.year.value):
+            return None
+        try:
+            return dt.date(self.year.value, self.month.value, self.day.value).isoformat()
+        except ValueError:
+            return None
+
+
+def find_date_line(segs: list[Segment]) -> tuple[Segment, re.Match] | None:
+    for s in segs:
+        m = DATE_RE.search(s.folded)
+        if m:
+            return s, m
+    return None
+
+
+def _part(seg: Segment, m: re.Match, name: str, lo: int, hi: int, anchor: tuple[int, int]) -> DatePart:
+    """Read one of d/m/y. `anchor` is the folded span of the keyword before it, for its box."""
+    start, end = m.span(name)
+    raw = seg.folded[start:end]
+    # The folded text lost marks but kept digits and symbols; take the original characters.
+    words = seg.words_in(start, end) if end > start else []
+    text = raw.strip(".,;:")
+    conf = min((w.conf for w in words), default=0.0) / 100.0
+    box = _part_box(seg, words, anchor)
+    if not text:
+        return DatePart(raw, None, 0.0, "missing", box)
+    digits = text.translate(_DIGITISH)
+    if not digits.isdigit():
+        return DatePart(raw, None, conf * 0.5, f"not digits: {text!r}", box)
+    value = int(digits)
+    if not lo <= value <= hi:
+        return DatePart(raw, None, conf * 0.5, f"out of range: {value}", box)
+    # A word that also holds the keyword ("ngày04") was read as one blob: less sure.
+    glued = any(len(w.text) > len(text) + 1 for w in words)
+    doubt = ""
+    if digits != text:
+        doubt = f"repaired {text!r}"
+    elif conf < 0.80:
+        doubt = f"low confidence {conf:.2f}"
+    elif glued and conf < 0.9:
+        doubt = "glued to keyword"
+    return DatePart(raw, value, conf, doubt, box)
+
+
+def _part_box(seg: Segment, words: list[Word], anchor: tuple[int, int]) -> Box | None:
+    """The part's own words, or the blank right after its keyword when nothing was read."""
+    if words:
+        b = words[0].box
+        for w in words[1:]:
+            b = b.union(w.box)
+        return b
+    kw = seg.words_in(*anchor)
+    if not kw:
+        return None
+    k = kw[-1].box
+    h = k.height
+    return Box(k.x1, max(0, k.y0 - h // 3), k.x1 + 3 * h, k.y1 + h // 3)
+
+
+def read_date(seg: Segment, m: re.Match, today: dt.date | None = None) -> DateReading:
+    """Place (text before ", ngày") and the three date parts of a date line."""
+    today = today or dt.date.today()
+    f = seg.folded
+    kw_day = (m.start(), m.start() + 4)
+    kw_month = (f.find("thang", m.start()), f.find("thang", m.start()) + 5)
+    kw_year = (f.find("nam", kw_month[1]), f.find("nam", kw_month[1]) + 3)
+    day = _part(seg, m, "d", 1, 31, kw_day)
+    month = _part(seg, m, "m", 1, 12, kw_month)
+    year = _part(seg, m, "y", MIN_YEAR, today.year + 1, kw_year)
+    place_words: list[Word] = []
+    place = None
+    if m.start() > 0:
+        i = seg.word_at(m.start())
+        place_words = seg.words[:i]
+        if place_words:
+            place = clean_spaces(" ".join(w.text for w in place_words)).rstrip(",.; ")
+    return DateReading(seg, place or None, place_words, day, month, year)

@@ -1,0 +1,320 @@
+"""Extract the Decree 30/2020 key fields of a document from its pages' words.
+
+    fields = extract_fields(pages)                  # pages: list[PageText], in order
+    fields = extract_fields(pages, reread=callback)  # callback(page_no, box) -> (digits, conf)|None
+
+Every field in FIELD_NAMES is returned. A field that should be on every document but was not found
+has value None and needs_review=True; an optional one that is absent (urgency, persons, ...) has
+value None (or []) and needs_review=False. A value is marked needs_review whenever the reading is
+doubtful (low confidence, repaired characters, handwriting read differently twice): a wrong value
+that is not flagged is the outcome this module works hardest to avoid.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from digitize.fields import blocks as B
+from digitize.fields.dates import DatePart, find_date_line, read_date
+from digitize.fields.model import FIELD_NAMES, Field
+from digitize.fields.number import find_number_line, read_number
+from digitize.fields.persons import SURNAMES, find_persons
+from digitize.fields.text import Segment, clean_spaces, fold, mean_conf, segments_of, union_box
+from ocr.types import Box, PageText, Word
+
+RereadDigits = Callable[[int, Box], "tuple[str, float] | None"]
+REQUIRED = ("issuer", "number", "issued_date", "doc_type", "subject", "signer_title", "signer_name",
+            "number_seq", "number_issuer_code")
+REVIEW_CONF = 0.60  # mean word confidence under which a printed field is flagged
+REREAD_CONF = 0.85  # a re-read digit string is trusted alone from this confidence up
+
+
+def _field(name: str, value, words: list[Word], page: int | None, evidence: str,
+           review: bool = False, conf: float | None = None) -> Field:
+    c = mean_conf(words) if conf is None else conf
+    box = union_box(words)
+    return Field(name, value, round(max(0.0, min(1.0, c)), 3), page,
+                 box.as_list() if box else None, bool(review or c < REVIEW_CONF), evidence)
+
+
+def _seg_field(name: str, value, segs: list[Segment], evidence: str | None = None,
+               review: bool = False, conf: float | None = None) -> Field:
+    words = [w for s in segs for w in s.words]
+    ev = evidence if evidence is not None else " / ".join(s.text for s in segs)
+    return _field(name, value, words, segs[0].page if segs else None, ev, review, conf)
+
+
+def _norm_conf(c: float) -> float:
+    return c / 100.0 if c > 1.0 else c
+
+
+def _reread(reread: RereadDigits | None, page: int, box: Box | None) -> tuple[str, float] | None:
+    if reread is None or box is None:
+        return None
+    try:
+        got = reread(page, box)
+    except Exception:  # a failed re-read must not lose the other fields
+        return None
+    if not got:
+        return None
+    digits, conf = got
+    digits = re.sub(r"\s+", "", digits or "")
+    return (digits, _norm_conf(conf)) if digits.isdigit() else None
+
+
+def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str, float] | None,
+                   ok: Callable[[str], bool]) -> tuple[str | None, float, bool, str]:
+    """Combine the printed reading and a digits-only re-read: (value, conf, review, note)."""
+    if not doubt and first is not None:
+        if again and again[0].lstrip("0") != first.lstrip("0"):
+            return first, conf * 0.6, True, f"re-read says {again[0]}"
+        return first, conf, False, ""
+    if again and ok(again[0]):
+        if first is not None and again[0].lstrip("0") == first.lstrip("0"):
+            return again[0] if len(again[0]) >= len(first) else first, max(conf, again[1]), False, \
+                "confirmed by re-read"
+        if again[1] >= REREAD_CONF and first is None and "missing" not in doubt:
+            return again[0], again[1] * 0.9, False, "re-read"
+        return again[0], again[1] * 0.6, True, f"re-read {again[0]} vs {first!r} ({doubt})"
+    return first, conf, True, doubt
+
+
+def extract_fields(pages: list[PageText], reread: RereadDigits | None = None) -> dict[str, Field]:
+    """The key fields of one document (pages in order, page_no 1-based)."""
+    out: dict[str, Field] = {}
+    page_segs = [(p, segments_of(p)) for p in pages if p.words]
+    if page_segs:
+        first, segs = page_segs[0]
+        _header_fields(out, first, segs, reread)
+        _signer_fields(out, page_segs, out.get("_header_bottom"))
+        _lists(out, page_segs)
+        all_segs = [s for _, ss in page_segs for s in ss]
+        persons = find_persons(all_segs)
+        if persons:
+            review = any(p.pop("doubtful") for p in persons)
+            out["persons"] = Field("persons", persons, 0.7 if review else 0.85, None, None, review,
+                                   "; ".join(p["name"] for p in persons))
+    out.pop("_header_bottom", None)
+    for name in FIELD_NAMES:
+        if name not in out:
+            required = name in REQUIRED
+            empty = [] if name in ("recipients", "distribution", "persons") else None
+            out[name] = Field(name, empty, 0.0 if required else 0.9, None, None, required,
+                              "not found" if required else "")
+    return {k: out[k] for k in FIELD_NAMES}
+
+
+def _header_fields(out: dict, page: PageText, segs: list[Segment],
+                   reread: RereadDigits | None) -> None:
+    W, H = page.width, page.height
+    sx, motto = B.split_x(segs, W)
+    top = [s for s in segs if s.y0 < 0.45 * H]
+    left = [s for s in top if s.cx < sx]
+    right = [s for s in top if s.cx >= sx]
+    bottom = motto.y1 if motto else 0.0
+
+    found = find_number_line(left) or find_number_line(top)
+    num_seg = None
+    if found:
+        num_seg, label_end = found
+        _number_fields(out, read_number(num_seg, label_end), num_seg, reread)
+        bottom = max(bottom, num_seg.y1)
+
+    dfound = find_date_line(right) or find_date_line(top)
+    if dfound:
+        dseg, m = dfound
+        _date_fields(out, read_date(dseg, m), reread)
+        bottom = max(bottom, dseg.y1)
+
+    number_top = num_seg.y0 if num_seg else (bottom if bottom else 0.3 * H)
+    lines = B.issuer_lines(segs, sx, motto, number_top)
+    if lines:
+        restored = [B.restore_heading(clean_spaces(s.text)) for s in lines]
+        unknown = not all(k for _, k in restored)
+        parent, issuer = B.split_issuer([t for t, _ in restored])
+        ev = " / ".join(s.text for s in lines)
+        if parent:
+            n = len(parent.split())
+            pw = [w for s in lines for w in s.words][:n]
+            out["issuer_parent"] = _field("issuer_parent", parent, pw, page.page_no, ev, unknown)
+        out["issuer"] = _seg_field("issuer", issuer, lines, ev, review=unknown)
+
+    vv = B.vv_lines(segs, num_seg, sx) if num_seg else []
+    title = B.title_line(segs, bottom + 5, W)
+    doc_type = B.match_doc_type(title) if title else None
+    if title and doc_type:
+        out["doc_type"] = _seg_field("doc_type", doc_type, [title])
+        sub = B.subject_lines(segs, title)
+        if sub:
+            text = clean_spaces(" ".join(s.text for s in sub))
+            # The subject line opens with "Về việc"; OCR reads "Về" as "và"/"Vẻ" on bold type.
+            text = re.sub(r"^\S+(?= việc\b)", lambda m: "Về" if fold(m.group()) in ("va", "ve")
+                          else m.group(), text)
+            text = re.sub(r"^Vềviệc\b", "Về việc", text)
+            out["subject"] = _seg_field("subject", text, sub)
+    elif vv:
+        out["doc_type"] = _seg_field("doc_type", "CÔNG VĂN", vv[:1], conf=0.9)
+    elif title:
+        out["doc_type"] = _seg_field("doc_type", clean_spaces(title.text), [title], review=True)
+    if vv and "subject" not in out:
+        text = clean_spaces(" ".join(s.text for s in vv))
+        text = re.sub(r"^[Vv]\s*[/|l1]\s*[Vv]\.?\s*", "V/v ", text)
+        out["subject"] = _seg_field("subject", text, vv)
+    out["_header_bottom"] = (page.page_no, (title.y1 if title else bottom))
+
+    for s in top:
+        key = B.letters_fold(s.text)
+        for name, options in (("urgency", B.URGENCY), ("confidentiality", B.SECRECY)):
+            for opt in options:
+                if key == fold(opt) and name not in out:
+                    out[name] = _seg_field(name, opt, [s])
+
+
+def _number_fields(out: dict, r, seg: Segment, reread: RereadDigits | None) -> None:
+    again = _reread(reread, seg.page, r.seq_box) if r.seq_doubt else None
+    seq, conf, review, note = _settle_digits(r.seq, r.seq_doubt, r.seq_conf, again,
+                                             lambda d: 0 < len(d) <= 5)
+    seq_box = [w for w in r.seq_words if w not in r.symbol_words] or []
+    page = seg.page
+    if seq is not None:
+        f = _field("number_seq", seq, seq_box, page, r.raw, review, conf)
+        if not seq_box and r.seq_box:
+            f.box = r.seq_box.as_list()
+        out["number_seq"] = f
+    else:
+        out["number_seq"] = Field("number_seq", None, 0.0, page,
+                                  r.seq_box.as_list() if r.seq_box else None, True, r.raw)
+    if r.symbol:
+        sym_review = mean_conf(r.symbol_words) < REVIEW_CONF
+        sym_review = sym_review or r.symbol_repaired
+        out["number_type_code"] = _field("number_type_code", r.type_code, r.symbol_words, page,
+                                         r.raw, sym_review)
+        out["number_issuer_code"] = _field("number_issuer_code", r.issuer_code, r.symbol_words,
+                                           page, r.raw, sym_review)
+    value = f"{seq}/{r.symbol}" if seq and r.symbol else (f"?/{r.symbol}" if r.symbol else None)
+    nconf = min(conf, mean_conf(r.symbol_words)) if r.symbol else conf
+    ev = r.raw + (f" [{note}]" if note else "")
+    out["number"] = _field("number", value, seg.words, page, ev,
+                           review or not seq or not r.symbol or r.symbol_repaired, nconf)
+
+
+def _date_fields(out: dict, d, reread: RereadDigits | None) -> None:
+    seg = d.segment
+    if d.place:
+        bad = not all(w[:1].isupper() for w in d.place.split())
+        out["place"] = _field("place", d.place, d.place_words, seg.page, seg.text, bad)
+    notes, review = [], False
+    values = {}
+    for name, part, ok in (("day", d.day, lambda v: 1 <= int(v) <= 31),
+                           ("month", d.month, lambda v: 1 <= int(v) <= 12)):
+        again = _reread(reread, seg.page, part.box) if part.doubt else None
+        first = str(part.value) if part.value is not None else None
+        v, c, rv, note = _settle_digits(first, part.doubt, part.conf, again, ok)
+        values[name] = (int(v) if v and v.isdigit() else None, c)
+        review = review or rv
+        if note:
+            notes.append(f"{name}: {note}")
+    y = d.year
+    if y.doubt or y.value is None:
+        review = True
+        notes.append(f"year: {y.doubt}")
+    day, month = values["day"][0], values["month"][0]
+    iso = None
+    if day and month and y.value:
+        import datetime as dt
+        try:
+            iso = dt.date(y.value, month, day).isoformat()
+        except ValueError:
+            notes.append(f"impossible date {y.value}-{month}-{day}")
+            review = True
+    conf = min(values["day"][1], values["month"][1], y.conf if y.value else 0.0)
+    ev = seg.text + (f" [{'; '.join(notes)}]" if notes else "")
+    out["issued_date"] = _field("issued_date", iso, seg.words, seg.page, ev,
+                                review or iso is None, conf)
+
+
+def _signer_fields(out: dict, page_segs, header_bottom) -> None:
+    for page, segs in page_segs:
+        skip = header_bottom[1] if header_bottom and header_bottom[0] == page.page_no else 0
+        block, name = B.signer_block(segs, skip)
+        if not block:
+            lone = B.lone_name(segs, skip)
+            if lone is None:
+                continue
+            _name_field(out, lone, page.page_no)
+            return
+        lines, repaired = [], False
+        for s in block:
+            t, rep = B.title_words(s.text)
+            repaired = repaired or rep
+            if lines and t and fold(lines[-1]).startswith("kt. ") and not fold(t).startswith("pho"):
+                # Under "KT. <position>" the signer's own line is "PHÓ <position>".
+                pos = lines[-1][4:]
+                if fold(t).endswith(fold(pos)) and len(t.split()) == len(pos.split()) + 1:
+                    t, repaired = f"PHÓ {pos}", True
+            if t:
+                lines.append(t)
+        title = clean_spaces(" ".join(lines))
+        low = any(w.conf < 50 for s in block for w in s.words)
+        # "TM. <body>" / "KT. <position>" announce a further line: the block is cut short.
+        low = low or bool(re.match(r"^(tm|kt|tl|tuq)\.", fold(lines[-1]) if lines else "tm."))
+        out["signer_title"] = _seg_field("signer_title", title, block, review=low and not repaired,
+                                         conf=mean_conf([w for s in block for w in s.words])
+                                         * (0.9 if repaired else 1.0))
+        if name is None:
+            name = B.lone_name(segs, block[-1].y1)
+        if name is not None:
+            _name_field(out, name, page.page_no)
+        return
+
+
+def _name_field(out: dict, name: Segment, page_no: int) -> None:
+    words = B.name_words(name.text)
+    nwords = [w for w in name.words if w.text.strip(",.;:") in words]
+    review = (fold(words[0]) not in SURNAMES or min(w.conf for w in nwords) < 75
+              or len(words) < 3)  # two words: the surname is often what OCR lost
+    out["signer_name"] = _field("signer_name", " ".join(words), nwords, page_no, name.text,
+                                review)
+
+
+def _lists(out: dict, page_segs) -> None:
+    """"Kính gửi:" recipients and the "Nơi nhận:" distribution list."""
+    for page, segs in page_segs:
+        for i, s in enumerate(segs):
+            m = re.match(r"^kinh\s*gui\s*[:;.]?\s*", s.folded)
+            if m and "recipients" not in out:
+                items, used = [], [s]
+                rest = s.text_from_word(s.word_at(m.end())) if m.end() < len(s.folded) else ""
+                rest = re.sub(r"^(?:\S*\s*)?(?:gửi|gởi)\s*[:;.]?\s*", "", rest, flags=re.I) \
+                    if fold(rest).startswith(("gui", "kinh")) else rest
+                if rest.strip():
+                    items.append(rest.strip())
+                for t in segs[i + 1:i + 12]:
+                    if t.y0 - used[-1].y1 > 1.5 * t.height:
+                        break
+                    if t.text.lstrip().startswith(("-", "+", "•")):
+                        items.append(t.text.lstrip("-+• ").strip())
+                        used.append(t)
+                    elif items and t.x0 > s.x0 + s.height:
+                        items[-1] = f"{items[-1]} {t.text}"
+                        used.append(t)
+                    else:
+                        break
+                items = [clean_spaces(x).rstrip(";,.") for x in items if x.strip()]
+                if items:
+                    out["recipients"] = _seg_field("recipients", items, used)
+            if re.match(r"^noi\s*nhan\s*[:;.]?", s.folded) and "distribution" not in out:
+                items, used = [], [s]
+                for t in segs[i + 1:]:
+                    if t.x0 > s.x0 + 0.35 * s.page_width or t.cx > 0.5 * s.page_width:
+                        continue
+                    if t.y0 - used[-1].y1 > 2.5 * t.height:
+                        break
+                    if t.text.lstrip().startswith(("-", "+", "•")) or not items:
+                        items.append(t.text.lstrip("-+• ").strip())
+                    else:
+                        items[-1] = f"{items[-1]} {t.text}"
+                    used.append(t)
+                items = [clean_spaces(x).rstrip(";,.") for x in items if x.strip()]
+                if items:
+                    out["distribution"] = _seg_field("distribution", items, used)

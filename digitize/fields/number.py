@@ -1,0 +1,167 @@
+"""The document number ("Số: 04/QĐ-UBND"): sequence, type code, issuer code.
+
+Decree 30/2020 writes a number as `<seq>/<type code>-<issuer code>`; a công văn has no type code
+(`<seq>/<issuer code>[-<unit code>]`). The sequence is often handwritten into a blank on the printed
+form, so it is the part most often doubtful; the symbol after the slash is printed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digitize.fields.text import Segment, fix_glyphs, fold
+from ocr.types import Box, Word
+
+# Decree 30/2020 appendix III type codes (plus copies), Circular 01/2011 codes still seen on older
+# documents, and a few sector codes common in provincial archives.
+TYPE_CODES = (
+    "NQ", "QĐ", "CT", "QC", "QyĐ", "TC", "TB", "HD", "CTr", "KH", "PA", "ĐA", "DA", "BC", "BB",
+    "TTr", "HĐ", "CĐ", "BGN", "BTT", "GUQ", "GM", "GGT", "GNP", "PG", "PC", "PB", "SY", "TrS", "SL",
+    # Circular 01/2011/TT-BNV and older
+    "QyC", "TT", "CV", "GCN", "GP", "GXN", "GUQ", "GGT", "PG", "BGN", "NĐ", "QĐi", "HĐ", "TTLT",
+    "NQLT", "BTT", "DS", "GCT",
+)
+_TYPE_BY_FOLD: dict[str, list[str]] = {}
+for _c in TYPE_CODES:
+    _TYPE_BY_FOLD.setdefault(fold(_c), [])
+    if _c not in _TYPE_BY_FOLD[fold(_c)]:
+        _TYPE_BY_FOLD[fold(_c)].append(_c)
+
+# "Số", "Sô", "S6", "Sổ" ... followed by a colon: the label of the number line.
+LABEL_RE = re.compile(r"(?<![a-z0-9])s[o0ô6][:;.]?\s*")
+_DIGITISH = str.maketrans({"O": "0", "o": "0", "Ø": "0", "ø": "0", "l": "1", "I": "1", "|": "1",
+                           "í": "1", "ì": "1"})
+SYMBOL_RE = re.compile(r"^[A-Za-zĐđÐ][A-Za-z0-9ĐđÐ.]*(?:-[A-Za-z0-9ĐđÐ.]+)*$")
+
+
+@dataclass
+class NumberReading:
+    """What the number line says. `seq_doubt` names why the sequence is doubtful ('' if sure)."""
+
+    raw: str
+    seq: str | None
+    symbol: str | None
+    type_code: str | None
+    issuer_code: str | None
+    seq_words: list[Word]
+    symbol_words: list[Word]
+    seq_box: Box | None
+    seq_conf: float
+    seq_doubt: str
+    symbol_repaired: bool = False
+
+    @property
+    def value(self) -> str | None:
+        if self.seq and self.symbol:
+            return f"{self.seq}/{self.symbol}"
+        return None
+
+
+def find_number_line(segs: list[Segment]) -> tuple[Segment, int] | None:
+    """The segment holding "Số:" with a slash after it, and the folded offset after the label."""
+    for s in segs:
+        m = LABEL_RE.match(s.folded)
+        if m and "/" in s.text:
+            return s, m.end()
+    return None
+
+
+def parse_symbol(text: str) -> tuple[str | None, str | None, str | None, bool]:
+    """'QĐ-UBND' -> ('QĐ-UBND', 'QĐ', 'UBND', repaired). A công văn's symbol has no type code."""
+    sym = re.sub(r"\s+", "", text).strip(".,;:_'\"`")
+    sym = sym.replace("Ð", "Đ").replace("ð", "đ").replace("—", "-").replace("–", "-")
+    sym = re.sub(r"-{2,}", "-", sym)
+    if not sym or not SYMBOL_RE.match(sym):
+        return None, None, None, False
+    parts = sym.split("-")
+    head = parts[0]
+    if len(parts) >= 2:
+        if head in TYPE_CODES:
+            return sym, head, "-".join(parts[1:]), False
+        dedup = re.sub(r"(.)\1+", r"\1", head)
+        if dedup != head and dedup in TYPE_CODES:  # "QĐĐ": a letter read twice; flagged
+            return "-".join([dedup] + parts[1:]), dedup, "-".join(parts[1:]), True
+        cands = _TYPE_BY_FOLD.get(fold(head), [])
+        # A code differing only by marks from exactly one code is that code (QD -> QĐ); HD stays
+        # HD because HD and HĐ both exist (it matched exactly above).
+        if len(cands) == 1 and head.isascii() and head.isalpha() and head[0].isupper():
+            head = cands[0]
+            return "-".join([head] + parts[1:]), head, "-".join(parts[1:]), True
+    # Công văn: no type code; the whole symbol is the issuer (and unit) code.
+    return sym, None, sym, False
+
+
+def read_number(seg: Segment, label_end: int) -> NumberReading:
+    """Split the text after "Số:" into the sequence and the symbol, and judge the sequence."""
+    raw = seg.text
+    first = seg.word_at(label_end) if label_end < len(seg.folded) else len(seg.words)
+    # The label may be glued to the number ("Số:04"): take what follows the colon in that word.
+    words = seg.words[first:]
+    label_word = seg.words[first] if first < len(seg.words) else None
+    lead = ""
+    if label_word is not None and LABEL_RE.match(fold(label_word.text)):
+        m = LABEL_RE.match(fold(label_word.text))
+        lead = fix_glyphs(label_word.text)[m.end():]
+        words = seg.words[first + 1:]
+    texts = ([lead] if lead else []) + [fix_glyphs(w.text) for w in words]
+    wlist = ([label_word] if lead else []) + list(words)
+    joined = " ".join(texts)
+    slash = joined.find("/")
+    if slash < 0:
+        return NumberReading(raw, None, None, None, None, [], [], None, 0.0, "no slash")
+    seq_text, sym_text = joined[:slash], joined[slash + 1:]
+    # Map characters back to words.
+    pos, seq_words, sym_words = 0, [], []
+    for t, w in zip(texts, wlist):
+        a, b = pos, pos + len(t)
+        if a < slash:
+            seq_words.append(w)
+        if b > slash:
+            sym_words.append(w)
+        pos = b + 1
+    # Symbol: only the printed chunk right after the slash (drop trailing junk words).
+    sym_tokens = sym_text.split()
+    symbol, tcode, icode, repaired = None, None, None, False
+    for k in range(len(sym_tokens), 0, -1):
+        symbol, tcode, icode, repaired = parse_symbol("".join(sym_tokens[:k]))
+        if symbol:
+            break
+    seq, doubt, conf = _judge_seq(seq_text, seq_words, slash_word_shared=bool(
+        seq_words and sym_words and seq_words[-1] is sym_words[0]))
+    seq_box = _seq_box(seg, seq_words, sym_words, label_word)
+    return NumberReading(raw, seq, symbol, tcode, icode, seq_words, sym_words, seq_box, conf,
+                         doubt, repaired)
+
+
+def _judge_seq(text: str, words: list[Word], slash_word_shared: bool) -> tuple[str | None, str, float]:
+    t = text.strip()
+    if not t:
+        return None, "missing", 0.0
+    compact = re.sub(r"\s+", "", t)
+    digits = compact.translate(_DIGITISH)
+    conf = min((w.conf for w in words), default=0.0) / 100.0
+    if not digits.isdigit():
+        digits_only = re.sub(r"\D", "", digits)
+        return (digits_only or None), f"not digits: {compact!r}", conf * 0.5
+    if digits != compact:
+        return digits, f"repaired {compact!r}", conf * 0.7
+    if len(digits) > 5:
+        return digits, "too long", conf * 0.5
+    if conf < 0.92:
+        return digits, f"low confidence {conf:.2f}", conf
+    return digits, "", conf
+
+
+def _seq_box(seg: Segment, seq_words: list[Word], sym_words: list[Word],
+             label_word: Word | None) -> Box | None:
+    """Where the sequence is (or should be): between the label and the slash."""
+    y0 = min(w.box.y0 for w in seg.words)
+    y1 = max(w.box.y1 for w in seg.words)
+    h = y1 - y0
+    left = label_word.box.x1 if label_word is not None else seg.words[0].box.x1
+    if seq_words and seq_words[0] is not label_word:
+        left = min(left, seq_words[0].box.x0)
+    right = sym_words[0].box.x0 + (h // 2 if sym_words else 0) if sym_words else left + 4 * h
+    if right - left < h:
+        right = left + 3 * h
+    return Box(max(0, left - h // 4), max(0, y0 - h // 2), right, y1 + h // 2)

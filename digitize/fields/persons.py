@@ -1,0 +1,126 @@
+"""Citizens named in a document, with their personal ID numbers, addresses and land parcels.
+
+A name is the run of capitalised words after "ông", "bà" or "Họ và tên"; an ID number is a
+12-digit citizen ID / personal identification number whose first three digits are a province
+code, or a 9-digit old identity card number. Letters that OCR reads for digits (O, l, I) are
+repaired inside a number only; S/B (5 or 8) make the ID doubtful instead of being guessed.
+"""
+from __future__ import annotations
+
+import re
+
+from digitize.fields.text import Segment, fold
+
+# Province codes of the 12-digit citizen ID (Circular 07/2016/TT-BCA, appendix).
+PROVINCE_CODES = frozenset({
+    "001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020",
+    "022", "024", "025", "026", "027", "030", "031", "033", "034", "035", "036", "037", "038",
+    "040", "042", "044", "045", "046", "048", "049", "051", "052", "054", "056", "058", "060",
+    "062", "064", "066", "067", "068", "070", "072", "074", "075", "077", "079", "080", "082",
+    "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096",
+})
+SURNAMES = frozenset(fold(s) for s in (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đoàn Đào Đinh Lương "
+    "Trương Mai Lâm Tạ Trịnh Cao Hà Phùng Châu Tôn Thái Văn Quách Lưu Kiều Khúc Mạc Vương Từ Đàm "
+    "Triệu Chu Tăng Lại Thân Kim Hứa La Nông Lò Mã Quang Giang Tô Lữ Viên Âu Doãn Ông Thạch Khổng "
+    "Diệp Lục Bạch Mạc Biện Nghiêm Tiêu Ninh Chung Đồng Hầu Trình Bế Hàn Cù Lường").split())
+_CONNECT = re.compile(r"(?:(?<![a-z])(?:ong|ba)\s+|ho\s+va\s+ten\s*[:.]?\s*)")
+_ID_LABEL = re.compile(
+    r"(so\s+dinh\s+danh(?:\s+ca\s+nhan)?|can\s+cuoc(?:\s+cong\s+dan)?|cccd|cmnd|"
+    r"chung\s+minh\s+(?:nhan\s+dan|thu))\s*(?:so)?\s*[:.]?\s*")
+_ID_TOKEN = re.compile(r"[0-9OoIl|SB][0-9OoIl|SB .]{7,16}[0-9OoIl|SB]")
+_ADDR = re.compile(r"(thuong\s+tru\s+tai|tru\s+tai|dia\s+chi\s*:?|noi\s+cu\s+tru\s*:?)\s*")
+_PARCEL = re.compile(r"thua\s+dat\s+so\s*[:.]?\s*([0-9OoIl]+)")
+_SHEET = re.compile(r"to\s+ban\s+do\s+so\s*[:.]?\s*([0-9OoIl]+)")
+_SAFE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+_NOT_NAME = {fold(w) for w in ("Chủ", "Phó", "Giám", "Trưởng", "Bí", "Thứ", "Bộ", "Sở", "Ủy")}
+
+
+def read_id(token: str) -> tuple[str | None, bool]:
+    """A personal ID from an OCR token: (digits, doubtful). None when it is not an ID."""
+    t = re.sub(r"[ .]", "", token)
+    fixed = t.translate(_SAFE)
+    doubtful = fixed != t
+    if any(c in "SB" for c in fixed):
+        fixed = fixed.replace("S", "5").replace("B", "8")
+        doubtful = True
+    if not fixed.isdigit():
+        return None, True
+    if len(fixed) == 12 and fixed[:3] in PROVINCE_CODES:
+        return fixed, doubtful
+    if len(fixed) == 9:
+        return fixed, doubtful
+    return None, True
+
+
+def _names(text: str, folded: str) -> list[tuple[int, str]]:
+    """(offset, name) for each capitalised word run after ông / bà / Họ và tên."""
+    out = []
+    for m in _CONNECT.finditer(folded):
+        rest = text[m.end():]
+        words = []
+        for w in rest.split():
+            core = w.strip(",.;:()")
+            if core and core[0].isupper() and core.replace("-", "").isalpha():
+                words.append(core)
+                if w != core:  # punctuation ends the name
+                    break
+            else:
+                break
+        if 2 <= len(words) <= 5 and fold(words[0]) not in _NOT_NAME:
+            out.append((m.end(), " ".join(words)))
+    return out
+
+
+def find_persons(segs: list[Segment]) -> list[dict]:
+    """Persons named in the document, each {name, id_number, address, parcel, map_sheet, ...}."""
+    text = " ".join(s.text for s in segs)
+    folded = fold(text)
+    if len(folded) != len(text):  # fold keeps one character per character for NFC Vietnamese
+        return []
+    persons: list[dict] = []
+    by_name: dict[str, dict] = {}
+    for off, name in _names(text, folded):
+        key = fold(name)
+        if key in by_name:
+            by_name[key]["_offsets"].append(off)
+            continue
+        p = {"name": name, "id_number": None, "address": None, "parcel": None, "map_sheet": None,
+             "doubtful": fold(name.split()[0]) not in SURNAMES, "_offsets": [off]}
+        by_name[key] = p
+        persons.append(p)
+
+    def owner(offset: int) -> dict | None:
+        best, best_off = None, -1
+        for p in persons:
+            for o in p["_offsets"]:
+                if best_off < o <= offset:
+                    best, best_off = p, o
+        return best
+
+    for m in _ID_LABEL.finditer(folded):
+        tm = _ID_TOKEN.match(text, m.end())
+        if not tm:
+            continue
+        value, doubtful = read_id(tm.group())
+        p = owner(m.start())
+        if value and p is not None and p["id_number"] is None:
+            p["id_number"] = value
+            p["doubtful"] = p["doubtful"] or doubtful
+    for m in _ADDR.finditer(folded):
+        p = owner(m.start())
+        if p is None or p["address"]:
+            continue
+        seg = text[m.end():]
+        stop = re.search(r"[;.]|,\s*(?:thửa|tờ|số|diện)", seg)
+        p["address"] = seg[:stop.start() if stop else 120].strip(" ,") or None
+    for rx, key in ((_PARCEL, "parcel"), (_SHEET, "map_sheet")):
+        for m in rx.finditer(folded):
+            p = owner(m.start())
+            if p is not None and p[key] is None:
+                raw = text[m.start(1):m.end(1)]
+                p[key] = raw.translate(_SAFE)
+                p["doubtful"] = p["doubtful"] or p[key] != raw
+    for p in persons:
+        p.pop("_offsets")
+    return persons

@@ -1,0 +1,289 @@
+"""Vietnamese text normalisation shared by every search backend (and by the rest of the project).
+
+Three forms of a text exist:
+
+* **exact**  - NFC, tone marks re-placed to one convention (`canonical_tones`), lower-cased.
+  "Hoà", "hòa" and "HÒA" all give "hòa"; "hóa" stays different.
+* **folded** - `fold`: lower-cased, tone *and* vowel marks removed, đ -> d. "Hòa", "hóa" -> "hoa".
+* **number-like tokens** (document numbers, personal IDs) are additionally emitted compacted
+  ("04/QĐ-UBND" -> "04qđubnd" / "04qdubnd") with O read as 0 in digit runs ("O38..." -> "038..."),
+  and adjacent digit groups are also emitted joined ("0380 8500 1234" -> "038085001234").
+
+Canonical tone placement is the "old" style used by most administrative documents:
+hòa, khỏe, thủy, ủy (tone on the first vowel of an open two-vowel nucleus oa/oe/uy).
+Changing anything here changes index tokens: bump `NORM_VERSION` so indexes get rebuilt.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+NORM_VERSION = 1
+
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+_VOWEL_MODS = "\u0302\u0306\u031b"  # circumflex, breve, horn
+_VOWELS = set("aeiouy")
+_FINALS = {"", "c", "ch", "m", "n", "ng", "nh", "p", "t"}
+_ONSETS = {
+    "", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh",
+    "nh", "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x",
+}
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_ALNUM_RE = re.compile(r"[^\W_]+")
+# A chunk of non-space text that contains a digit: "04/QĐ-UBND", "038085001234", "2O24".
+_CHUNK_RE = re.compile(r"\S*\d\S*")
+_DIGIT_GROUPS_RE = re.compile(r"(?<!\w)\d{1,6}(?:[ \t]+\d{1,6})+(?!\w)")
+
+
+def nfc(s: str) -> str:
+    """Unicode NFC (the form used everywhere in the project)."""
+    return unicodedata.normalize("NFC", s)
+
+
+def _split_letters(word: str) -> list[tuple[str, str]]:
+    """NFD word -> [(base letter, combining marks)]."""
+    out: list[tuple[str, str]] = []
+    for ch in word:
+        if unicodedata.combining(ch) and out:
+            base, marks = out[-1]
+            out[-1] = (base, marks + ch)
+        else:
+            out.append((ch, ""))
+    return out
+
+
+@lru_cache(maxsize=100_000)
+def _canon_word(word: str) -> str:
+    """Re-place the tone mark of one NFC syllable; words that don't parse come back as NFC."""
+    d = unicodedata.normalize("NFD", word)
+    if not any(t in d for t in TONE_MARKS):
+        return word
+    letters = _split_letters(d)
+    tone = ""
+    plain: list[tuple[str, str]] = []
+    for base, marks in letters:
+        for t in TONE_MARKS:
+            if t in marks:
+                tone = tone or t
+                marks = marks.replace(t, "")
+        plain.append((base, marks))
+    low = [b.lower() for b, _ in plain]
+    n = len(low)
+    # onset: leading non-vowels, then qu / gi glides
+    i = 0
+    while i < n and low[i] not in _VOWELS:
+        i += 1
+    onset = "".join(low[:i])
+    if onset == "q" and i < n and low[i] == "u":
+        i += 1
+        onset = "qu"
+    elif onset == "g" and i < n and low[i] == "i" and not plain[i][1]:
+        j = i + 1
+        if j < n and low[j] in _VOWELS:  # "gia", "giữ": the i belongs to the onset
+            i += 1
+            onset = "gi"
+    if onset not in _ONSETS and onset != "đ":
+        return word
+    j = i
+    while j < n and low[j] in _VOWELS:
+        j += 1
+    nucleus = list(range(i, j))
+    final = "".join(low[j:])
+    if not nucleus or final not in _FINALS or len(nucleus) > 3:
+        return word
+    modded = [k for k in nucleus if plain[k][1]]
+    if modded:
+        target = modded[-1]  # ươ -> ơ, iê -> ê, ưa -> ư
+    elif final or len(nucleus) == 1:
+        target = nucleus[-1]
+    elif len(nucleus) == 2:
+        target = nucleus[0]  # hòa, khỏe, thủy, mái
+    else:
+        target = nucleus[1]  # ngoài, khuỷu
+    rebuilt = "".join(b + m + (tone if k == target else "") for k, (b, m) in enumerate(plain))
+    return unicodedata.normalize("NFC", rebuilt)
+
+
+def canonical_tones(s: str) -> str:
+    """NFC text with every syllable's tone mark on the canonical vowel; case is preserved.
+
+    "hoà" -> "hòa", "thuỷ" -> "thủy", "UỶ BAN" -> "ỦY BAN", "khoẻ" -> "khỏe", "qúy" -> "quý".
+    """
+    return _WORD_RE.sub(lambda m: _canon_word(m.group()), nfc(s))
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x00C0, 0x1F00):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii():
+            table[cp] = base.lower()
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "d"
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def fold(s: str) -> str:
+    """Lower-case and strip all Vietnamese marks: "Đăng Ký Hòa" -> "dang ky hoa"."""
+    s = nfc(s)
+    if not s.isascii():
+        s = s.translate(_FOLD_TABLE)
+        if not s.isascii():  # stray combining marks from odd input
+            s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
+    return s.lower()
+
+
+def exact(s: str) -> str:
+    """The exact comparison form: NFC, canonical tones, lower-case."""
+    return canonical_tones(s).lower()
+
+
+def has_marks(s: str) -> bool:
+    """True if the text carries any Vietnamese mark (tone, vowel mark or đ)."""
+    return fold(s) != nfc(s).lower()
+
+
+def tokens(s: str) -> list[str]:
+    """Alphanumeric runs of the NFC text as written (case and marks kept)."""
+    return _ALNUM_RE.findall(nfc(s))
+
+
+def _digits_o(tok: str) -> str:
+    """Read O/o as 0 in a token that is otherwise digits ("O38085001234" -> "038085001234")."""
+    if tok.isdigit() or not any(c.isdigit() for c in tok):
+        return tok
+    if all(c.isdigit() or c in "oO" for c in tok):
+        return tok.replace("o", "0").replace("O", "0")
+    return tok
+
+
+def _extras(text: str) -> list[str]:
+    """Compacted forms of number-like chunks and of space-separated digit groups (exact form)."""
+    out: list[str] = []
+    for m in _CHUNK_RE.finditer(text):
+        parts = _ALNUM_RE.findall(m.group())
+        if len(parts) > 1:
+            out.append("".join(_digits_o(p) for p in parts))
+    for m in _DIGIT_GROUPS_RE.finditer(text):
+        joined = re.sub(r"\s+", "", m.group())
+        if 9 <= len(joined) <= 12:
+            out.append(joined)
+    return out
+
+
+def exact_tokens(s: str, extras: bool = True) -> list[str]:
+    """Index/query tokens in exact form; number-like chunks also compacted (see module doc)."""
+    text = nfc(s).lower()
+    toks = [_canon_word(t) if t.isalpha() else _digits_o(t) for t in _ALNUM_RE.findall(text)]
+    if extras and any(c.isdigit() for c in text):
+        toks.extend(_extras(text))
+    return toks
+
+
+def folded_tokens(s: str, extras: bool = True) -> list[str]:
+    """Index/query tokens in folded form (same positions as `exact_tokens`)."""
+    return [_fold_token(t) for t in exact_tokens(s, extras)]
+
+
+@lru_cache(maxsize=200_000)
+def _fold_token(t: str) -> str:
+    return fold(t)
+
+
+def fold_tokens(toks: list[str]) -> list[str]:
+    """`fold` applied to each token (cached; use on the output of `exact_tokens`)."""
+    return [_fold_token(t) for t in toks]
+
+
+def norm_number(s: str) -> str:
+    """Compare form of a document number or ID: folded, separators dropped, O read as 0.
+
+    "Số: 04/QĐ-UBND" and "04/qd-ubnd" -> "04qdubnd"; "0380 8500 1234" -> "038085001234".
+    """
+    s = fold(s)
+    s = re.sub(r"^\s*so\s*[:.]?\s*", "", s)
+    return "".join(_digits_o(p) for p in _ALNUM_RE.findall(s))
+
+
+def norm_id(s: str) -> str:
+    """Personal ID compare form: only digits, O read as 0 ("O380 8500 1234" -> "038085001234")."""
+    return "".join(c for c in s.replace("O", "0").replace("o", "0") if c.isdigit())
+
+
+@dataclass
+class QueryUnit:
+    """One AND-ed part of a query. `exact`/`folded` are token sequences (a phrase when longer
+    than one); `alts` are further folded sequences that also satisfy the unit (number forms);
+    `fuzzy` says the unit is one alphabetic word that may be widened to near spellings."""
+
+    exact: list[str]
+    folded: list[str]
+    alts: list[list[str]] = field(default_factory=list)
+    fuzzy: bool = False
+    number: bool = False
+
+
+_QUOTED_RE = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
+
+
+def query_units(text: str) -> tuple[list[QueryUnit], bool]:
+    """Split a user query into units, and say whether it carries Vietnamese marks.
+
+    Double-quoted parts become phrases; "0380 8500 1234" becomes one ID; "04/QĐ-UBND" becomes a
+    number unit matching its compact form or its parts in sequence; other words are single units.
+    A query typed without any mark is matched on the folded form only.
+    """
+    text = nfc(text)
+    units: list[QueryUnit] = []
+    for m in _QUOTED_RE.finditer(text):
+        ex = exact_tokens(m.group(1), extras=False)
+        if ex:
+            units.append(QueryUnit(ex, fold_tokens(ex)))
+    rest = _QUOTED_RE.sub(" ", text)
+    for m in _DIGIT_GROUPS_RE.finditer(rest):
+        joined = re.sub(r"\s+", "", m.group())
+        if 9 <= len(joined) <= 12:
+            parts = m.group().split()
+            units.append(QueryUnit([joined], [joined], [parts], number=True))
+            rest = rest.replace(m.group(), " ", 1)
+    for chunk in rest.split():
+        ex = exact_tokens(chunk, extras=False)
+        if not ex:
+            continue
+        if any(c.isdigit() for c in chunk):
+            fo = fold_tokens(ex)
+            if len(ex) > 1:
+                units.append(QueryUnit(["".join(ex)], ["".join(fo)], [fo], number=True))
+            else:
+                units.append(QueryUnit(ex, fo, number=True))
+        else:
+            for t in ex:
+                units.append(QueryUnit([t], [_fold_token(t)], fuzzy=len(t) >= 3))
+    return units, has_marks(text)
+
+
+def snippet(text: str, ex: set[str], fo: set[str], width: int = 24) -> str:
+    """A window of `width` words around the densest matches, matches marked [like this]."""
+    words = list(re.finditer(r"\S+", text))
+    marks = []
+    for w in words:
+        toks = exact_tokens(w.group(), extras=True)
+        marks.append(any(t in ex or fold(t) in fo for t in toks))
+    if not words:
+        return ""
+    best, run, top = 0, 0, 0
+    for i, m in enumerate(marks):  # window [i - width + 1, i] with the most marks
+        run += m - (marks[i - width] if i >= width else 0)
+        if run > top:
+            top, best = run, max(0, i - width + 1)
+    if top:  # start the window a few words before its first mark
+        best = max(0, marks.index(True, best) - 4)
+    out = [("[" + w.group() + "]") if marks[i] else w.group()
+           for i, w in enumerate(words[best:best + width], start=best)]
+    return ("… " if best else "") + " ".join(out) + (" …" if best + width < len(words) else "")

@@ -1,0 +1,227 @@
+"""Benchmark `digitize ingest` against OCRmyPDF on the same pages, in one run.
+
+    python scripts/bench_ingest.py [--levels light heavy] [--jobs 2] [--pages 12] [--json]
+    python scripts/bench_ingest.py --input SCANS.pdf   (your own pages; no accuracy figures)
+
+Pages: the born-digital documents of ../shared/corpus/real/born_digital (exact ground truth),
+rendered at 300 DPI and degraded per level (see eval_ocr.LEVELS), bundled into one lossless
+image-only PDF per level so that both tools read identical input. For each level it runs:
+  - digitize ingest --jobs N
+  - ocrmypdf -l vie --output-type pdfa --jobs N                      (plain)
+  - ocrmypdf ... --deskew --clean --rotate-pages                    (with cleaning)
+  - Tesseract recognition alone, one single-threaded recognizer per core (the floor)
+and prints pages per minute, peak resident memory per process, word F1, CER, PDF size per page,
+and the ratios. Needs `scripts/setup.sh --bench` (OCRmyPDF, unpaper, ghostscript).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import eval_ocr  # noqa: E402
+from ocr.pdfa import PdfPage, build_pdf  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "real" / "born_digital"
+VENV_BIN = Path(sys.executable).parent
+
+
+class PeakRss:
+    """Samples the resident memory of a process tree every 0.1 s (from /proc)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_proc, self.peak_total = pid, 0, 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self.pid]
+        while todo:
+            p = todo.pop()
+            pids.append(p)
+            try:
+                for task in os.listdir(f"/proc/{p}/task"):
+                    with open(f"/proc/{p}/task/{task}/children") as f:
+                        todo.extend(int(c) for c in f.read().split())
+            except OSError:
+                pass
+        return pids
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for p in self._tree():
+                try:
+                    with open(f"/proc/{p}/status") as f:
+                        for line in f:
+                            if line.startswith("VmRSS:"):
+                                kb = int(line.split()[1])
+                                total += kb
+                                self.peak_proc = max(self.peak_proc, kb)
+                except OSError:
+                    pass
+            self.peak_total = max(self.peak_total, total)
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def timed(cmd: list[str], env: dict | None = None) -> dict:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    mon = PeakRss(proc.pid)
+    out, err = proc.communicate()
+    mon.stop()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err.decode()[-800:]}")
+    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": mon.peak_proc / 1024,
+            "peak_total_mb": mon.peak_total / 1024, "stdout": out.decode()}
+
+
+def make_input_pdf(pages: list, out: Path) -> None:
+    """An image-only PDF of the pages, losslessly compressed, at each page's DPI."""
+    pdf_pages = []
+    for arr, dpi in pages:
+        h, w = arr.shape[:2]
+        colour = arr.ndim == 3
+        raw = arr[:, :, ::-1].tobytes() if colour else arr.tobytes()
+        pdf_pages.append(PdfPage(zlib.compress(raw, 6), w, h, dpi, colour, filter="FlateDecode"))
+    with build_pdf(pdf_pages) as pdf:
+        pdf.save(out)
+
+
+def pdf_page_texts(pdf: Path, n: int) -> list[str]:
+    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"],
+                           capture_output=True, text=True).stdout for i in range(1, n + 1)]
+
+
+def accuracy(texts: list[str], gts: list[str]) -> dict:
+    rows = [eval_ocr.score(t, g) for t, g in zip(texts, gts)]
+    edits, chars = sum(r["edits"] for r in rows), sum(r["chars"] for r in rows)
+    return {"word_f1": sum(r["word_f1"] for r in rows) / len(rows), "cer": edits / max(chars, 1)}
+
+
+_ENGINE = None
+
+
+def _recognise_only(args) -> float:
+    global _ENGINE
+    from ocr.engine import TesseractEngine
+    from ocr.prepare import to_grey
+    if _ENGINE is None:
+        _ENGINE = TesseractEngine()
+    arr, dpi = args
+    grey = to_grey(arr) if arr.ndim == 3 else arr
+    t0 = time.perf_counter()
+    _ENGINE.recognize(grey, dpi)
+    return time.perf_counter() - t0
+
+
+def tesseract_floor(pages: list, jobs: int) -> float:
+    """Wall time for recognition alone: `jobs` single-threaded recognizers, models preloaded."""
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_recognise_only, pages[:jobs]))  # warm up: load models
+        t0 = time.perf_counter()
+        list(pool.map(_recognise_only, pages))
+        return time.perf_counter() - t0
+
+
+def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool) -> dict:
+    pages = [eval_ocr.degrade_page(img, level, seed=i, red_seal=(i % 3 == 0))
+             for i, (_n, _gt, img) in enumerate(items)]
+    gts = [gt for _n, gt, _img in items]
+    n = len(pages)
+    src = work / f"{level}.pdf"
+    make_input_pdf(pages, src)
+    res: dict = {"level": level, "pages": n}
+
+    archive = work / f"archive-{level}"
+    r = timed([str(VENV_BIN / "python"), "-m", "digitize", "ingest", str(src), "--archive",
+               str(archive), "--jobs", str(jobs), "--json"])
+    out = json.loads(r["stdout"].splitlines()[-1])
+    rdir = Path(out["pdf"]).parent
+    texts = [(rdir / "pages" / f"p{i:04d}.txt").read_text() for i in range(1, n + 1)]
+    res["digitize"] = {**_rate(r, n), **accuracy(texts, gts),
+                       "kb_per_page": Path(out["pdf"]).stat().st_size / 1024 / n}
+    res["tesseract_alone"] = {"seconds": tesseract_floor(pages, jobs)}
+    if ocrmypdf:
+        base = [str(VENV_BIN / "ocrmypdf"), "-l", "vie", "--output-type", "pdfa", "--jobs",
+                str(jobs), "-q"]
+        for name, extra in (("ocrmypdf", []),
+                            ("ocrmypdf_clean", ["--deskew", "--clean", "--rotate-pages"])):
+            dst = work / f"{level}-{name}.pdf"
+            env = dict(os.environ, OMP_THREAD_LIMIT="1")
+            r = timed(base + extra + [str(src), str(dst)], env=env)
+            res[name] = {**_rate(r, n), **accuracy(pdf_page_texts(dst, n), gts),
+                         "kb_per_page": dst.stat().st_size / 1024 / n}
+    d = res["digitize"]
+    d["x_vs_tesseract_alone"] = d["seconds"] / res["tesseract_alone"]["seconds"]
+    for name in ("ocrmypdf", "ocrmypdf_clean"):
+        if name in res:
+            d[f"speedup_vs_{name}"] = res[name]["seconds"] / d["seconds"]
+    return res
+
+
+def _rate(r: dict, n: int) -> dict:
+    return {"seconds": r["seconds"], "pages_per_min": 60 * n / r["seconds"],
+            "peak_rss_mb": r["peak_rss_mb"], "peak_total_mb": r["peak_total_mb"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--levels", nargs="+", default=["clean", "light", "heavy"])
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--pages", type=int, default=12, help="at most this many pages per level")
+    ap.add_argument("--no-ocrmypdf", action="store_true", help="skip the anchor (faster)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.no_ocrmypdf and not (VENV_BIN / "ocrmypdf").exists():
+        ap.error("ocrmypdf not installed: run scripts/setup.sh --bench, or pass --no-ocrmypdf")
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        (work / "render").mkdir()
+        items = eval_ocr.collect_pages(args.corpus, work / "render", samples=3)[:args.pages]
+        results = [run_level(lv, items, args.jobs, work, not args.no_ocrmypdf)
+                   for lv in args.levels]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for res in results:
+        print(f"\n== level {res['level']}: {res['pages']} pages, jobs={args.jobs}")
+        print(f"{'tool':<16}{'pages/min':>10}{'peak MB/proc':>14}{'word F1':>9}{'CER %':>8}"
+              f"{'KB/page':>9}")
+        for name in ("digitize", "ocrmypdf", "ocrmypdf_clean"):
+            if name in res:
+                r = res[name]
+                print(f"{name:<16}{r['pages_per_min']:>10.1f}{r['peak_rss_mb']:>14.0f}"
+                      f"{r['word_f1']:>9.3f}{100 * r['cer']:>8.2f}{r['kb_per_page']:>9.0f}")
+        d = res["digitize"]
+        print(f"tesseract alone: {res['tesseract_alone']['seconds']:.1f}s; digitize takes "
+              f"{d['x_vs_tesseract_alone']:.2f}x that")
+        for name in ("ocrmypdf", "ocrmypdf_clean"):
+            if f"speedup_vs_{name}" in d:
+                print(f"speedup vs {name}: {d[f'speedup_vs_{name}']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

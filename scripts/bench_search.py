@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Benchmark the embedded search index on synthetic Vietnamese administrative records.
+
+    python scripts/bench_search.py --pages 10000 100000 [--json] [--keep DIR]
+
+For each size it builds a fresh index and reports: indexing rate (pages/s, normalisation
+included), query latency p50/p95 over a fixed mix (names, IDs, numbers, subject words with and
+without diacritics, OCR-style typos), index size against the plain text, and relevance: the share
+of 200 known-answer queries whose record comes first. Body text is sampled from the sentences of
+/work/shared/corpus/text/*.txt when present, else from a small built-in list.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from indexer.base import IndexDoc, IndexPage, Query  # noqa: E402
+from indexer.embedded import EmbeddedIndex  # noqa: E402
+
+CORPUS = Path("/work/shared/corpus/text")
+SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh".split()
+MIDDLE = "Văn Thị Minh Hữu Đức Thanh Ngọc Quang Xuân Thu Kim Công Bảo Gia".split()
+GIVEN = ("An Bình Cường Dũng Hà Hải Hòa Hùng Hương Lan Long Mai Nam Phong Phúc Quân Sơn Tâm "
+         "Thảo Trang Tuấn Vinh Yến Khoa Linh Nga Oanh Thủy Hiếu Khánh Giang Huy Loan Nhung "
+         "Quyên Toàn Trí Uyên Vân Xuyến Duyên Hạnh Khải Lộc Ngân Phượng Sáng Tùng").split()
+TYPES = [("Quyết định", "QĐ"), ("Công văn", "CV"), ("Tờ trình", "TTr"), ("Thông báo", "TB"),
+         ("Giấy chứng nhận", "GCN"), ("Biên bản", "BB"), ("Kế hoạch", "KH")]
+PLACES = ("Quảng Ngãi", "Thanh Hóa", "Hòa Bình", "Bình Định", "Khánh Hòa", "Nghệ An", "Thái Bình",
+          "Sơn Tịnh", "Tư Nghĩa", "Mộ Đức", "Đức Phổ", "Ba Tơ", "Lý Sơn", "Tịnh Hòa", "Nghĩa Hành")
+SUBJECTS = ["cấp giấy chứng nhận quyền sử dụng đất", "đăng ký đất đai", "đăng ký khai sinh",
+            "đăng ký kết hôn", "giải quyết khiếu nại", "cải cách hành chính", "xây dựng nông thôn mới",
+            "thu hồi đất", "bồi thường giải phóng mặt bằng", "chuyển đổi số", "cấp phép xây dựng",
+            "hỗ trợ hộ nghèo", "phòng chống thiên tai", "quản lý hóa chất", "xử phạt vi phạm hành chính"]
+FALLBACK = ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015. Xét đề nghị của "
+            "Giám đốc Sở Tài nguyên và Môi trường. Ủy ban nhân dân tỉnh chỉ đạo các sở, ban, ngành "
+            "triển khai thực hiện nghiêm túc. Người dân được hướng dẫn thủ tục hành chính trên cổng "
+            "dịch vụ công trực tuyến. Chánh Văn phòng và thủ trưởng các cơ quan chịu trách nhiệm thi "
+            "hành quyết định này. Hồ sơ được tiếp nhận và trả kết quả đúng hạn.")
+
+
+def sentences() -> list[str]:
+    """Body sentences: from the shared corpus when present, else built in."""
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))) \
+        if CORPUS.is_dir() else ""
+    out = [s.strip() for s in re.split(r"(?<=[.;!?])\s+|\n+", text or FALLBACK)]
+    return [s for s in out if len(s.split()) >= 4]
+
+
+def make_records(n_pages: int, seed: int = 7) -> Iterator[IndexDoc]:
+    """Synthetic records totalling n_pages pages; each has a unique 12-digit person ID."""
+    rnd = random.Random(seed)
+    sents = sentences()
+    total = i = 0
+    while total < n_pages:
+        dtype, code = rnd.choice(TYPES)
+        place = rnd.choice(PLACES)
+        issuer = f"UBND {rnd.choice(['tỉnh', 'huyện', 'xã'])} {place}"
+        year = rnd.randint(2005, 2025)
+        date = f"{year}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+        number = f"{rnd.randint(1, 999)}/{code}-UBND"
+        name = f"{rnd.choice(SURNAMES)} {rnd.choice(MIDDLE)} {rnd.choice(GIVEN)}"
+        pid = f"0{rnd.randint(1, 96):02d}{rnd.randint(0, 1)}{year % 100:02d}{i % 1000000:06d}"
+        subject = rnd.choice(SUBJECTS)
+        npages = min(n_pages - total, rnd.choice([1, 1, 2, 2, 3, 4]))
+        head = (f"ỦY BAN NHÂN DÂN {issuer.upper()[5:]} Số: {number} {place}, ngày {date[8:]} "
+                f"tháng {date[5:7]} năm {year} {dtype.upper()} Về việc {subject} cho ông/bà "
+                f"{name}, số định danh cá nhân {pid}. ")
+        pages = []
+        for p in range(1, npages + 1):
+            body = " ".join(rnd.choice(sents) for _ in range(rnd.randint(10, 16)))
+            pages.append(IndexPage(p, (head if p == 1 else "") + body))
+        yield IndexDoc(f"rec-{i:07d}", f"{dtype} {number}", pages, {
+            "number": number, "doc_type": dtype, "issuer": issuer, "issued_date": date,
+            "subject": subject, "person_ids": [pid], "persons": [name],
+            "dossiers": [f"HS-{year}-{i % 5000:05d}"]})
+        total += npages
+        i += 1
+
+
+def typo(word: str, rnd: random.Random) -> str:
+    """Drop one letter of a word (an OCR-style error)."""
+    if len(word) < 4:
+        return word
+    k = rnd.randrange(1, len(word))
+    return word[:k] + word[k + 1:]
+
+
+def query_mix(docs: list[IndexDoc], rnd: random.Random, n: int = 200) -> list[tuple[str, str]]:
+    """(kind, query text) for latency measurement."""
+    from indexer.textnorm import fold
+    out = []
+    for k in range(n):
+        d = rnd.choice(docs)
+        name, pid, num = d.fields["persons"][0], d.fields["person_ids"][0], d.fields["number"]
+        subj = rnd.choice(SUBJECTS)
+        kind = ["name", "id", "id_spaced", "number", "subject", "subject_folded", "typo",
+                "name_number"][k % 8]
+        q = {"name": name, "id": pid, "id_spaced": f"{pid[:4]} {pid[4:8]} {pid[8:]}",
+             "number": num, "subject": subj, "subject_folded": fold(subj),
+             "typo": " ".join(typo(w, rnd) if i == 1 else w for i, w in enumerate(name.split())),
+             "name_number": f"{name} {num}"}[kind]
+        out.append((kind, q))
+    return out
+
+
+def known_answers(docs: list[IndexDoc], rnd: random.Random, n: int = 200) -> list[tuple[str, str]]:
+    """(query, the record that must come first): IDs in several spellings, names with the number."""
+    out = []
+    for k in range(n):
+        d = rnd.choice(docs)
+        pid, name, num = d.fields["person_ids"][0], d.fields["persons"][0], d.fields["number"]
+        q = [pid, f"{pid[:4]} {pid[4:8]} {pid[8:]}", "O" + pid[1:],
+             f"{name} {num} {d.fields['issued_date'][:4]}", f"{pid} {d.fields['subject']}"][k % 5]
+        out.append((q, d.record_id))
+    return out
+
+
+def run(n_pages: int, keep: Path | None = None) -> dict:
+    workdir = keep or Path(tempfile.mkdtemp(prefix="bench_search_"))
+    path = workdir / f"search-{n_pages}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    ix = EmbeddedIndex(path)
+    docs: list[IndexDoc] = []  # the records, without their text (for the queries)
+    plain = npages = 0
+    t_index = 0.0
+    gen = make_records(n_pages)
+    while batch := list(itertools.islice(gen, 500)):
+        t0 = time.perf_counter()
+        ix.upsert(batch)
+        t_index += time.perf_counter() - t0
+        for d in batch:
+            plain += sum(len(p.text.encode()) for p in d.pages)
+            npages += len(d.pages)
+            docs.append(IndexDoc(d.record_id, d.title, [], d.fields))
+    t0 = time.perf_counter()
+    ix.optimize()
+    ix.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    t_opt = time.perf_counter() - t0
+    size = sum(os.path.getsize(str(path) + s) for s in ("", "-wal") if os.path.exists(str(path) + s))
+    rnd = random.Random(11)
+    lat: dict[str, list[float]] = {}
+    for kind, q in query_mix(docs, rnd):
+        t = time.perf_counter()
+        ix.search(Query(text=q, limit=10))
+        lat.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+    allq = sorted(x for v in lat.values() for x in v)
+
+    def pct(v: list[float], p: float) -> float:
+        v = sorted(v)
+        return round(v[min(len(v) - 1, int(p * len(v)))], 1)
+
+    good = 0
+    for q, rid in known_answers(docs, rnd):
+        hits = ix.search(Query(text=q, limit=3)).hits
+        good += bool(hits) and hits[0].record_id == rid
+    t = time.perf_counter()
+    ix.search(Query(person_id=docs[0].fields["person_ids"][0]))
+    filt_ms = (time.perf_counter() - t) * 1000
+    ix.close()
+    if keep is None:
+        for s in ("", "-wal", "-shm"):
+            Path(str(path) + s).unlink(missing_ok=True)
+    return {
+        "pages": npages, "records": len(docs), "index_s": round(t_index, 1),
+        "index_pages_per_s": round(npages / t_index),
+        "optimize_s": round(t_opt, 1), "plain_text_mb": round(plain / 1e6, 1),
+        "index_mb": round(size / 1e6, 1), "size_ratio": round(size / plain, 2),
+        "latency_ms": {"p50": pct(allq, .5), "p95": pct(allq, .95), "max": round(allq[-1], 1),
+                       **{k: {"p50": pct(v, .5), "p95": pct(v, .95)} for k, v in lat.items()}},
+        "person_id_listing_ms": round(filt_ms, 1),
+        "relevance_top1": round(100 * good / 200, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--pages", type=int, nargs="+", default=[10000])
+    ap.add_argument("--json", action="store_true", help="print one JSON object per size")
+    ap.add_argument("--keep", type=Path, help="build the indexes in this folder and keep them")
+    a = ap.parse_args()
+    for n in a.pages:
+        r = run(n, a.keep)
+        if a.json:
+            print(json.dumps(r, ensure_ascii=False), flush=True)
+        else:
+            lat = r["latency_ms"]
+            print(f"{r['pages']:>9} pages ({r['records']} records): index {r['index_pages_per_s']}"
+                  f" pages/s (+{r['optimize_s']} s optimize), size {r['index_mb']} MB ="
+                  f" {r['size_ratio']}x of {r['plain_text_mb']} MB text, query p50 {lat['p50']} ms"
+                  f" p95 {lat['p95']} ms max {lat['max']} ms, relevance {r['relevance_top1']}% top-1",
+                  flush=True)
+            for k, v in lat.items():
+                if isinstance(v, dict):
+                    print(f"{'':>12}{k:<16} p50 {v['p50']:>7} ms  p95 {v['p95']:>7} ms")
+
+
+if __name__ == "__main__":
+    main()

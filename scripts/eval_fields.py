@@ -1,0 +1,212 @@
+"""Measure field extraction against labels.
+
+Three sets: the born-digital documents read through their text layer, the same documents OCR'd from
+a 300 dpi raster, and the real scans (labels in scripts/labels/scanned_fields.json). OCR results
+are cached (default /tmp/eval_cache) so reruns only re-run the extractor.
+
+    python scripts/eval_fields.py [--corpus /work/shared/corpus/real] [--json] [--only-cache]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ocr.types import Box, PageText, Word  # noqa: E402
+
+DPI = 300
+GT_KEYS = {  # born-digital label key -> our field
+    "co_quan_ban_hanh": "issuer", "so_ky_hieu": "number", "ngay_ban_hanh": "issued_date",
+    "loai_van_ban": "doc_type", "trich_yeu": "subject", "quyen_han_chuc_vu": "signer_title",
+    "nguoi_ky": "signer_name",
+}
+
+
+def page_count(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    return int(next(l.split()[-1] for l in out.splitlines() if l.startswith("Pages:")))
+
+
+def rasterise(pdf: Path, page_no: int, dpi: int = DPI):
+    import numpy as np
+    from PIL import Image
+    with tempfile.TemporaryDirectory() as td:
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page_no), "-l",
+                        str(page_no), "-png", str(pdf), f"{td}/p"], check=True, timeout=120)
+        png = next(Path(td).glob("p*.png"))
+        return np.asarray(Image.open(png).convert("L"))
+
+
+def _words_to_json(words: list[Word]) -> list[list]:
+    return [[w.text, w.box.as_list(), w.conf, w.line, w.block] for w in words]
+
+
+def _words_from_json(rows) -> list[Word]:
+    return [Word(t, Box(*b), c, ln, bl) for t, b, c, ln, bl in rows]
+
+
+_ENGINE = None
+
+
+def _ocr_page(job: tuple[str, int, str]) -> str:
+    """OCR one page into the cache file; runs in a worker process."""
+    global _ENGINE
+    pdf, page_no, out = job
+    if Path(out).exists():
+        return out
+    from ocr.engine import EngineSettings, TesseractEngine
+    if _ENGINE is None:
+        _ENGINE = TesseractEngine(EngineSettings(lang="vie"))
+    img = rasterise(Path(pdf), page_no)
+    words = _ENGINE.recognize(img, DPI)
+    h, w = img.shape
+    Path(out).write_text(json.dumps({"width": w, "height": h, "words": _words_to_json(words)},
+                                    ensure_ascii=False))
+    return out
+
+
+def cache_path(cache: Path, pdf: Path, page_no: int) -> Path:
+    return cache / f"{pdf.stem}.p{page_no}.json"
+
+
+def build_cache(pdfs: list[Path], cache: Path, workers: int = 2) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    jobs = [(str(p), n, str(cache_path(cache, p, n))) for p in pdfs
+            for n in range(1, page_count(p) + 1) if not cache_path(cache, p, n).exists()]
+    if not jobs:
+        return
+    print(f"OCR of {len(jobs)} pages into {cache} ...", file=sys.stderr)
+    with ProcessPoolExecutor(workers) as ex:
+        for i, out in enumerate(ex.map(_ocr_page, jobs), 1):
+            print(f"  [{i}/{len(jobs)}] {Path(out).name}", file=sys.stderr)
+
+
+def ocr_pages(pdf: Path, cache: Path) -> list[PageText]:
+    pages = []
+    for n in range(1, page_count(pdf) + 1):
+        d = json.loads(cache_path(cache, pdf, n).read_text())
+        words = _words_from_json(d["words"])
+        mean = sum(w.conf for w in words) / len(words) if words else 0.0
+        pages.append(PageText(n, d["width"], d["height"], DPI, words, "ocr", mean))
+    return pages
+
+
+def text_layer_pages(pdf: Path) -> list[PageText]:
+    from ocr.pdftext import text_layer_words
+    pages = []
+    out = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    sizes = [l.split(":", 1)[1].split()[:3:2] for l in out.splitlines()
+             if l.startswith("Page") and "size:" in l]
+    for n, (wpt, hpt) in enumerate(sizes, 1):
+        w, h = int(round(float(wpt) / 72 * DPI)), int(round(float(hpt) / 72 * DPI))
+        words = text_layer_words(pdf, n, w, h)
+        pages.append(PageText(n, w, h, DPI, words, "text-layer", 100.0))
+    return pages
+
+
+def norm(v) -> str:
+    from indexer.textnorm import canonical_tones
+    s = "" if v is None else str(v)
+    s = canonical_tones(s).replace("Ð", "Đ").replace("–", "-").replace("—", "-")
+    return " ".join(s.split()).lower()
+
+
+def expected_born_digital(gt: dict) -> dict:
+    exp = {GT_KEYS[k]: v for k, v in gt.items() if k in GT_KEYS}
+    if exp.get("doc_type", "").startswith("CÔNG VĂN"):
+        exp["doc_type"] = "CÔNG VĂN"
+    return exp
+
+
+def got_values(fields) -> dict:
+    vals = {k: f.value for k, f in fields.items()}
+    vals["issuer"] = " ".join(v for v in (vals.get("issuer_parent"), vals.get("issuer")) if v) or None
+    num = vals.get("number") or ""
+    vals["number_symbol"] = num.split("/", 1)[1] if "/" in num else None
+    return vals
+
+
+def score(rows: list[tuple[str, dict, dict]]) -> dict:
+    """rows: (doc, expected, fields) -> per field {n, exact, review, wrong_unflagged}."""
+    table: dict[str, dict] = {}
+    for doc, exp, fields in rows:
+        got = got_values(fields)
+        review = {k: f.needs_review for k, f in fields.items()}
+        review["issuer"] = review.get("issuer") or review.get("issuer_parent", False)
+        review["number_symbol"] = (fields["number_issuer_code"].needs_review
+                                  or fields["number_type_code"].needs_review)
+        if "number" in exp:
+            exp = dict(exp, number_symbol=exp["number"].split("/", 1)[1])
+        for k, v in exp.items():
+            t = table.setdefault(k, {"n": 0, "exact": 0, "review": 0, "wrong_unflagged": 0,
+                                     "misses": []})
+            ok = norm(got.get(k)) == norm(v)
+            t["n"] += 1
+            t["exact"] += ok
+            t["review"] += bool(review.get(k))
+            if not ok and not review.get(k):
+                t["wrong_unflagged"] += 1
+            if not ok:
+                t["misses"].append(f"{doc}: got {got.get(k)!r} (review={review.get(k)}) want {v!r}")
+    return table
+
+
+def print_table(name: str, table: dict, verbose: bool) -> None:
+    print(f"\n== {name}")
+    print(f"{'field':16} {'n':>3} {'exact':>7} {'review':>7} {'conf-wrong':>10}")
+    for k, t in table.items():
+        n = t["n"]
+        print(f"{k:16} {n:3d} {t['exact'] / n:7.0%} {t['review'] / n:7.0%} "
+              f"{t['wrong_unflagged'] / n:10.0%}")
+        if verbose:
+            for m in t["misses"]:
+                print(f"      {m}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus/real"))
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/eval_cache"))
+    ap.add_argument("--labels", type=Path, default=ROOT / "scripts/labels/scanned_fields.json")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args(argv)
+    from digitize.fields.extract import extract_fields
+
+    bd = args.corpus / "born_digital"
+    gt = json.loads((bd / "gt_fields.json").read_text())
+    bd_pdfs = [bd / f"{k}.pdf" for k in gt]
+    labels = json.loads(args.labels.read_text())["docs"]
+    sc_pdfs = [args.corpus / "scanned" / f"{k}.pdf" for k in labels]
+    build_cache(bd_pdfs + sc_pdfs, args.cache, args.workers)
+
+    results = {}
+    rows = [(p.stem, expected_born_digital(gt[p.stem]), extract_fields(text_layer_pages(p)))
+            for p in bd_pdfs]
+    results["born_digital_text_layer"] = score(rows)
+    rows = [(p.stem, expected_born_digital(gt[p.stem]), extract_fields(ocr_pages(p, args.cache)))
+            for p in bd_pdfs]
+    results["born_digital_ocr"] = score(rows)
+    rows = [(p.stem, labels[p.stem], extract_fields(ocr_pages(p, args.cache))) for p in sc_pdfs]
+    results["real_scans_ocr"] = score(rows)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+    else:
+        for name, table in results.items():
+            print_table(name, table, args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

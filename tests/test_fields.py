@@ -1,0 +1,190 @@
+"""Field extraction from synthetic OCR words and from a rendered Decree 30 page."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitize.fields import FIELD_NAMES, extract_fields
+from digitize.fields.number import parse_symbol
+from digitize.fields.persons import read_id
+from ocr.types import Box, PageText, Word
+
+W, H = 2480, 3508
+
+
+def page(lines: list[tuple[int, int, str] | tuple[int, int, str, float]], page_no: int = 1) -> PageText:
+    """Words of (x, y, text[, conf]) lines, 40 px high, 25 px per character."""
+    words, n = [], 0
+    for line_no, item in enumerate(lines):
+        x, y, text = item[:3]
+        conf = item[3] if len(item) > 3 else 95.0
+        for tok in text.split():
+            words.append(Word(tok, Box(x, y, x + 25 * len(tok), y + 40), conf, y))
+            x += 25 * len(tok) + 15
+            n += 1
+    return PageText(page_no, W, H, 300, words)
+
+
+def header(number="Số: 04 /QĐ-BCĐ138", date="Quảng Ngãi, ngày 05 tháng 02 năm 2025",
+           issuer=("UBND TỈNH QUẢNG NGÃI", "BAN CHỈ ĐẠO 138"), seq_conf=95.0, day_conf=95.0):
+    lines = [(400, 300, issuer[0]), (1150, 300, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")]
+    lines += [(400, 370, issuer[1]), (1300, 370, "Độc lập - Tự do - Hạnh phúc")]
+    label, rest = number.split(" ", 1)
+    seq, sym = rest.split(" ", 1) if " " in rest else (rest, "")
+    lines += [(400, 480, label), (480, 480, seq, seq_conf)] + ([(555, 480, sym)] if sym else [])
+    pre, post = date.split("ngày")
+    day, post = post.strip().split(" ", 1)
+    lines += [(1200, 480, pre + "ngày"), (1600, 480, day, day_conf), (1680, 480, post)]
+    return lines
+
+
+def body_and_signer(title=("QUYẾT ĐỊNH",), subject=("Về việc cấp giấy chứng nhận",)):
+    lines = [(1050, 650 + 60 * i, t) for i, t in enumerate(title)]
+    y = 650 + 60 * len(title)
+    lines += [(700, y + 60 * i, t) for i, t in enumerate(subject)]
+    lines += [(450, 1100, "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;"),
+              (1500, 2000, "TM. ỦY BAN NHÂN DÂN"), (1600, 2060, "KT. CHỦ TỊCH"),
+              (1580, 2120, "PHÓ CHỦ TỊCH"), (1550, 2400, "Trần Thị Bình"),
+              (300, 2000, "Nơi nhận:"), (300, 2050, "- Như Điều 3;"), (300, 2100, "- Lưu: VT.")]
+    return lines
+
+
+def test_every_field_is_returned_and_decree30_header_is_read():
+    f = extract_fields([page(header() + body_and_signer())])
+    assert set(f) == set(FIELD_NAMES)
+    assert f["number"].value == "04/QĐ-BCĐ138" and not f["number"].needs_review
+    assert (f["number_seq"].value, f["number_type_code"].value,
+            f["number_issuer_code"].value) == ("04", "QĐ", "BCĐ138")
+    assert f["issuer_parent"].value == "UBND TỈNH QUẢNG NGÃI"
+    assert f["issuer"].value == "BAN CHỈ ĐẠO 138"
+    assert f["place"].value == "Quảng Ngãi"
+    assert f["issued_date"].value == "2025-02-05" and not f["issued_date"].needs_review
+    assert f["doc_type"].value == "QUYẾT ĐỊNH"
+    assert f["subject"].value == "Về việc cấp giấy chứng nhận"
+    assert f["signer_title"].value == "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH"
+    assert f["signer_name"].value == "Trần Thị Bình"
+    assert f["distribution"].value == ["Như Điều 3", "Lưu: VT"]
+    assert f["number"].page == 1 and len(f["number"].box) == 4
+
+
+def test_two_line_issuer_is_one_body():
+    f = extract_fields([page(header(issuer=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"))
+                             + body_and_signer())])
+    assert f["issuer"].value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    assert f["issuer_parent"].value is None
+
+
+def test_issuer_marks_restored_from_vocabulary():
+    f = extract_fields([page(header(issuer=("ỦY BAN NHÂN DÂN", "TINH QUANG NGAI"))
+                             + body_and_signer())])
+    assert f["issuer"].value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+
+
+@pytest.mark.parametrize("sym, expect", [
+    ("QĐ-UBND", ("QĐ-UBND", "QĐ", "UBND")),
+    ("QÐ-BCĐ138", ("QĐ-BCĐ138", "QĐ", "BCĐ138")),  # Latin Ð is the same glyph
+    ("TTr -UBND", ("TTr-UBND", "TTr", "UBND")),
+    ("UBND-TTHC", ("UBND-TTHC", None, "UBND-TTHC")),  # công văn: no type code
+    ("BNV-VP", ("BNV-VP", None, "BNV-VP")),
+    ("HD-UBND", ("HD-UBND", "HD", "UBND")),  # HD and HĐ both exist: never "repaired"
+])
+def test_number_symbols(sym, expect):
+    assert parse_symbol(sym)[:3] == expect
+
+
+def test_cong_van_with_vv_line():
+    lines = header(number="Số: 299 /UBND-TTHC")
+    lines += [(420, 540, "V/v đăng ký bổ sung"), (380, 600, "nội dung trình HĐND tỉnh"),
+              (900, 800, "Kính gửi: Thường trực HĐND tỉnh"),
+              (450, 1000, "Theo đề nghị của Giám đốc Sở Tài chính tại Công văn số 287/STC ngày"),
+              (1600, 2060, "CHỦ TỊCH"), (1550, 2400, "Nguyễn Hoàng Giang")]
+    f = extract_fields([page(lines)])
+    assert f["number"].value == "299/UBND-TTHC"
+    assert f["number_type_code"].value is None
+    assert f["doc_type"].value == "CÔNG VĂN"
+    assert f["subject"].value == "V/v đăng ký bổ sung nội dung trình HĐND tỉnh"
+    assert f["recipients"].value == ["Thường trực HĐND tỉnh"]
+    assert f["signer_title"].value == "CHỦ TỊCH"
+
+
+def test_impossible_date_is_rejected_and_flagged():
+    f = extract_fields([page(header(date="Quảng Ngãi, ngày 31 tháng 02 năm 2025")
+                             + body_and_signer())])
+    assert f["issued_date"].value is None
+    assert f["issued_date"].needs_review
+    assert "impossible" in f["issued_date"].evidence
+
+
+def test_doubtful_handwritten_values_need_review():
+    f = extract_fields([page(header(number="Số: Ø7 /CT-UBND", seq_conf=28, day_conf=30)
+                             + body_and_signer(title=("CHỈ THỊ",)))])
+    assert f["number"].needs_review and f["number_seq"].needs_review
+    assert not f["number_type_code"].needs_review and f["number_type_code"].value == "CT"
+    assert f["issued_date"].needs_review
+
+
+def test_reread_settles_the_handwritten_sequence():
+    seen = []
+
+    def reread(page_no, box):
+        seen.append((page_no, box))
+        return ("07", 0.95)
+
+    f = extract_fields([page(header(number="Số: O7 /CT-UBND", seq_conf=60)
+                             + body_and_signer(title=("CHỈ THỊ",)))], reread=reread)
+    assert seen and seen[0][0] == 1
+    assert f["number"].value == "07/CT-UBND" and not f["number"].needs_review
+
+    f = extract_fields([page(header(number="Số: 17 /CT-UBND", seq_conf=50)
+                             + body_and_signer(title=("CHỈ THỊ",)))],
+                       reread=lambda p, b: ("11", 0.9))
+    assert f["number"].needs_review  # two readings disagree: a person decides
+
+
+def test_persons_with_ids_and_parcels():
+    lines = header() + body_and_signer() + [
+        (450, 1200, "Cấp giấy chứng nhận cho ông Nguyễn Văn An, số định danh cá nhân"),
+        (450, 1260, "O38085001234, thường trú tại xã Tịnh Hòa, huyện Sơn Tịnh,"),
+        (450, 1320, "thửa đất số 125, tờ bản đồ số 7."),
+        (450, 1380, "và bà Lê Thị Hoa, CCCD 051190004321."),
+    ]
+    f = extract_fields([page(lines)])
+    people = {p["name"]: p for p in f["persons"].value}
+    an = people["Nguyễn Văn An"]
+    assert an["id_number"] == "038085001234"  # O read as 0 inside the ID only
+    assert an["parcel"] == "125" and an["map_sheet"] == "7"
+    assert an["address"].startswith("xã Tịnh Hòa")
+    assert people["Lê Thị Hoa"]["id_number"] == "051190004321"
+    assert f["persons"].needs_review  # the O/0 repair is shown to a person
+
+
+@pytest.mark.parametrize("tok, expect", [
+    ("038085001234", ("038085001234", False)),
+    ("O38O85001234", ("038085001234", True)),
+    ("999085001234", (None, True)),  # 999 is no province code
+    ("0380850012", (None, True)),
+    ("212345678", ("212345678", False)),  # old 9-digit identity card
+])
+def test_read_id(tok, expect):
+    assert read_id(tok) == expect
+
+
+def test_rendered_page_through_ocr():
+    pytest.importorskip("tesserocr")
+    from digitize.samples import DocSpec, render_page
+    from ocr.engine import EngineSettings, TesseractEngine
+    try:
+        engine = TesseractEngine(EngineSettings(lang="vie"))
+    except Exception as e:  # no vie model here
+        pytest.skip(str(e))
+    img = np.asarray(render_page(DocSpec(), dpi=200))
+    words = engine.recognize(img, 200)
+    h, w = img.shape
+    f = extract_fields([PageText(1, w, h, 200, words)])
+    assert f["number"].value == "15/QĐ-UBND"
+    assert f["issued_date"].value == "2025-02-05"
+    assert f["issuer"].value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    assert f["doc_type"].value == "QUYẾT ĐỊNH"
+    assert f["signer_name"].value == "Trần Thị Bình"
+    names = [p["name"] for p in f["persons"].value]
+    assert "Nguyễn Văn An" in names

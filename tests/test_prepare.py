@@ -1,0 +1,160 @@
+"""Image preparation on rendered Decree-30 pages degraded like scans (digitize.samples)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitize.samples import bleed_through_page, degrade, render_page
+from ocr.deskew import measure_skew
+from ocr.prepare import (PrepareOptions, encode_jpeg, encode_png, is_colour, prepare_page,
+                         scale_to_dpi, to_grey)
+from ocr.types import PageImage
+
+DPI = 200
+NO_OSD = PrepareOptions(orientation=False)
+
+
+@pytest.fixture(scope="module")
+def upright():
+    return render_page(dpi=DPI)
+
+
+def as_page(img, dpi=DPI, **kw) -> PageImage:
+    arr = np.asarray(img)
+    if arr.ndim == 3:
+        arr = np.ascontiguousarray(arr[:, :, ::-1])  # PIL RGB -> our BGR
+    return PageImage("test.png", 0, arr, dpi, **kw)
+
+
+@pytest.fixture(scope="module")
+def osd():
+    pytest.importorskip("tesserocr")
+    from ocr.engine import TesseractEngine
+    try:
+        engine = TesseractEngine()
+    except Exception as exc:  # no vie/osd model installed
+        pytest.skip(f"Tesseract not usable: {exc}")
+    yield engine.detect_orientation
+    engine.close()
+
+
+@pytest.mark.parametrize("skew", [-4.0, -1.3, 0.4, 2.5, 4.0])
+def test_skew_recovered_within_a_tenth_of_a_degree(upright, skew):
+    page = as_page(degrade(upright, skew=skew, noise=8, blur=0.7, jpeg_quality=70, seed=2))
+    pp = prepare_page(page, NO_OSD)
+    assert abs(pp.skew_degrees - skew) <= 0.1
+    assert abs(measure_skew(to_grey(pp.display), DPI)) <= 0.1  # and the result is straight
+
+
+def test_deskew_enlarges_canvas_instead_of_cutting(upright):
+    page = as_page(degrade(upright, skew=4.0))
+    pp = prepare_page(page, NO_OSD)
+    h, w = page.image.shape
+    assert pp.display.shape[0] >= h and pp.display.shape[1] >= w
+    assert pp.ocr_image.shape == pp.display.shape
+
+
+def test_dark_borders_and_punch_holes_removed(upright):
+    page = as_page(degrade(upright, border=40, punch_holes=2, noise=5))
+    pp = prepare_page(page, NO_OSD)
+    d = pp.display
+    assert d[:40].mean() > 200 and d[-40:].mean() > 200
+    assert d[:, :40].mean() > 200 and d[:, -40:].mean() > 200
+    mm = DPI / 25.4
+    hole = d[int(d.shape[0] / 2 - 40 * mm - 2 * mm):int(d.shape[0] / 2 - 40 * mm + 2 * mm),
+             int(10 * mm):int(14 * mm)]
+    assert hole.mean() > 200
+    assert any("borders" in n for n in pp.notes)
+
+
+def test_text_near_the_edge_is_not_taken_for_a_border(upright):
+    pp = prepare_page(as_page(upright), NO_OSD)
+    assert not any("borders" in n for n in pp.notes)
+    assert np.array_equal(pp.display, np.asarray(upright))
+
+
+def test_display_stays_grey_not_binarised(upright):
+    pp = prepare_page(as_page(degrade(upright, skew=1.0, blur=0.8, noise=6)), NO_OSD)
+    assert pp.display.ndim == 2
+    assert len(np.unique(pp.display)) > 64
+
+
+def test_grey_scan_stored_in_colour_comes_back_grey(upright):
+    rgb = np.asarray(upright.convert("RGB")).copy()
+    rgb[..., 0] = np.clip(rgb[..., 0].astype(int) + 3, 0, 255)  # faint scanner tint
+    pp = prepare_page(as_page(rgb), NO_OSD)
+    assert pp.display.ndim == 2
+
+
+def test_red_seal_removed_from_ocr_copy_but_kept_in_display(upright):
+    page = as_page(degrade(upright, red_seal=True, skew=-1.5, noise=4))
+    pp = prepare_page(page, NO_OSD)
+    assert pp.display.ndim == 3 and is_colour(pp.display)
+    b, g, r = cv2.split(pp.display.astype(np.int16))
+    red = (r - np.maximum(g, b)) > 80
+    assert red.sum() > 1000
+    assert pp.ocr_image.ndim == 2
+    assert np.percentile(pp.ocr_image[red], 5) > 200  # seal pixels read as paper
+    assert any("red ink" in n for n in pp.notes)
+
+
+def test_blank_page_flagged_not_dropped():
+    white = np.full((2339, 1654), 245, np.uint8)
+    white = np.clip(white + np.random.default_rng(0).normal(0, 4, white.shape), 0, 255)
+    pp = prepare_page(as_page(white.astype(np.uint8)), NO_OSD)
+    assert pp.blank and pp.display.shape == white.shape
+
+
+def test_bleed_through_back_is_blank(upright):
+    pp = prepare_page(as_page(bleed_through_page(dpi=DPI, strength=0.25)), NO_OSD)
+    assert pp.blank
+
+
+def test_printed_page_is_not_blank(upright):
+    assert not prepare_page(as_page(degrade(upright, noise=10)), NO_OSD).blank
+
+
+def test_uneven_lighting_flattened(upright):
+    pp = prepare_page(as_page(degrade(upright, shade=0.5)), NO_OSD)
+    assert any("flat-field" in n for n in pp.notes)
+    d = pp.display
+    corner_tl, corner_br = d[50:150, 50:150].mean(), d[-150:-50, -150:-50].mean()
+    assert abs(corner_tl - corner_br) < 12
+
+
+def test_low_dpi_page_upsampled_for_ocr():
+    small = render_page(dpi=150)
+    pp = prepare_page(as_page(small, dpi=150, dpi_assumed=False),
+                      PrepareOptions(orientation=False, ocr_min_dpi=300))
+    assert pp.ocr_scale == pytest.approx(2.0)
+    assert pp.ocr_image.shape[0] == pytest.approx(2 * pp.display.shape[0], abs=1)
+    assert pp.dpi == 150
+
+
+def test_low_confidence_orientation_not_trusted(upright):
+    page = as_page(upright)
+    pp = prepare_page(page, PrepareOptions(deskew=False), orient=lambda g, d: (90, 0.3))
+    assert pp.rotation == 0 and pp.display.shape == page.image.shape
+    pp = prepare_page(page, PrepareOptions(deskew=False), orient=lambda g, d: (90, 12.0))
+    assert pp.rotation == 270 and pp.display.shape == page.image.shape[::-1]
+
+
+@pytest.mark.parametrize("turned", [90, 180, 270])
+def test_turned_pages_come_back_upright(upright, osd, turned):
+    page = as_page(degrade(upright, turn=turned, skew=0.8, noise=5))
+    pp = prepare_page(page, orient=osd)
+    assert (pp.rotation + turned) % 360 == 0
+    ref = cv2.resize(np.asarray(upright), (40, 56), interpolation=cv2.INTER_AREA)
+    got = cv2.resize(pp.display, (40, 56), interpolation=cv2.INTER_AREA)
+    assert np.corrcoef(ref.ravel(), got.ravel())[0, 1] > 0.5
+
+
+def test_encoders_round_trip(upright):
+    grey = np.asarray(upright)
+    png = cv2.imdecode(np.frombuffer(encode_png(grey), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert np.array_equal(png, grey)
+    jpg = cv2.imdecode(np.frombuffer(encode_jpeg(grey, 80), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert jpg.shape == grey.shape
+    assert scale_to_dpi(grey, DPI, 100).shape[0] == pytest.approx(grey.shape[0] / 2, abs=1)
+    assert not is_colour(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))

@@ -1,0 +1,151 @@
+"""One behaviour contract for every search backend.
+
+"embedded" always runs; "es" runs only when DIGITIZE_ES_URL points at a live cluster
+(optional DIGITIZE_ES_API_KEY / DIGITIZE_ES_USER / DIGITIZE_ES_PASSWORD / DIGITIZE_ES_CA).
+"""
+import os
+import uuid
+
+import pytest
+
+from indexer.base import IndexDoc, IndexPage, Query
+from indexer.registry import open_backend
+
+P1 = ("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI. QUYẾT ĐỊNH Số: 04/QĐ-UBND về việc cấp giấy chứng nhận "
+      "quyền sử dụng đất cho ông Nguyễn Văn An, số định danh cá nhân 038085001234, thường trú "
+      "tại xã Tịnh Hòa, huyện Sơn Tịnh.")
+P2 = "Điều 2. Văn phòng đăng ký đất đai có trách nhiệm cập nhật hồ sơ địa chính."
+DOCS = [
+    IndexDoc("A", "Quyết định 04/QĐ-UBND", [IndexPage(1, P1), IndexPage(2, P2)], {
+        "number": "04/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND tỉnh Quảng Ngãi",
+        "issued_date": "2024-03-05", "dossiers": ["HS-2024-001"],
+        "person_ids": ["038085001234"], "persons": ["Nguyễn Văn An"]}),
+    IndexDoc("B", "Công văn 12/CV-STNMT", [IndexPage(1,
+        "Sở Tài nguyên và Môi trường tỉnh Thanh Hóa về quản lý hóa chất. Ông Nguyễn Văn An "
+        "đề nghị xem xét; đất được sử dụng đúng quyền.")], {
+        "number": "12/CV-STNMT", "doc_type": "Công văn", "issuer": "Sở Tài nguyên và Môi trường",
+        "issued_date": "2025-01-10", "person_ids": ["038085001234"]}),
+    IndexDoc("C", "Giấy khai sinh", [IndexPage(1,
+        "UỶ BAN NHÂN DÂN XÃ TỊNH HOÀ. Giấy khai sinh của cháu Phạm Mnh Tuấn, sinh năm 2022.")], {
+        "number": "15/GKS", "doc_type": "Giấy khai sinh", "issuer": "UBND xã Tịnh Hòa",
+        "issued_date": "2022-07-01", "person_ids": ["038085001234"],
+        "persons": ["Phạm Minh Tuấn"]}),
+    IndexDoc("D", "Biên bản", [IndexPage(1, "Biên bản họp với ông Phạm Minh Tuấn về khoẻ mạnh."),
+                               IndexPage(2, "Phụ lục kèm theo biên bản.")], {
+        "number": "7/BB", "doc_type": "Biên bản", "issuer": "UBND huyện Sơn Tịnh",
+        "issued_date": "2023-11-20", "dossiers": ["HS-2024-001"]}),
+]
+
+
+def _es_backend():
+    url = os.environ.get("DIGITIZE_ES_URL")
+    if not url:
+        pytest.skip("DIGITIZE_ES_URL not set")
+    return open_backend("es", None, es_url=url, api_key=os.environ.get("DIGITIZE_ES_API_KEY"),
+                        username=os.environ.get("DIGITIZE_ES_USER"),
+                        password=os.environ.get("DIGITIZE_ES_PASSWORD"),
+                        ca_certs=os.environ.get("DIGITIZE_ES_CA"),
+                        index_prefix=f"digitize-test-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(params=["embedded", pytest.param("es", marks=pytest.mark.es)])
+def backend(request, tmp_path):
+    b = open_backend("embedded", tmp_path) if request.param == "embedded" else _es_backend()
+    b.upsert(DOCS)
+    yield b
+    if request.param == "es":
+        b.clear()
+    b.close()
+
+
+def ids(backend, text="", **kw):
+    return [h.record_id for h in backend.search(Query(text=text, **kw)).hits]
+
+
+def test_query_without_diacritics(backend):
+    assert set(ids(backend, "nguyen van an")) == {"A", "B"}
+    assert ids(backend, "dang ky dat dai") == ["A"]
+    hit = backend.search(Query(text="dang ky dat dai")).hits[0]
+    assert hit.pages == [2] and "[đăng]" in hit.snippet and hit.title.startswith("Quyết")
+
+
+def test_tone_placement_is_equal(backend):
+    assert ids(backend, "ỦY BAN xã Tịnh Hòa khai sinh") == ["C"]  # text: "UỶ BAN ... TỊNH HOÀ"
+    assert ids(backend, "khỏe") == ["D"]  # text has "khoẻ"
+    assert "C" in ids(backend, "Tịnh Hoà")
+
+
+def test_exact_diacritics_rank_above_folded(backend):
+    assert ids(backend, "Hòa")[:1] in (["A"], ["C"]) and "B" in ids(backend, "Hòa")
+    assert ids(backend, "Hóa")[0] == "B"
+
+
+def test_ocr_typo_one_letter(backend):
+    got = ids(backend, "Phạm Minh Tuấn")
+    assert got[0] == "D" and "C" in got  # C has "Mnh": found by edit distance 1, ranked lower
+
+
+def test_phrase(backend):
+    assert ids(backend, '"quyền sử dụng đất"') == ["A"]
+    assert set(ids(backend, "quyền sử dụng đất")) == {"A", "B"}
+    assert ids(backend, '"quyen su dung dat"') == ["A"]
+
+
+@pytest.mark.parametrize("q", ["04/QĐ-UBND", "04/QD-UBND", "04 QĐ UBND", "04/qd-ubnd"])
+def test_document_number(backend, q):
+    assert ids(backend, q)[0] == "A"
+
+
+@pytest.mark.parametrize("q", ["038085001234", "0380 8500 1234", "O38085001234"])
+def test_personal_id(backend, q):
+    assert ids(backend, q) == ["A"]
+
+
+def test_filters(backend):
+    assert ids(backend, "nguyen", doc_type="Quyết định") == ["A"]
+    assert ids(backend, "", doc_type="cong van") == ["B"]
+    assert set(ids(backend, "", issuer="Sơn Tịnh")) == {"D"}
+    assert ids(backend, "", number="04/qd-ubnd") == ["A"]
+    assert ids(backend, "", date_from="2023-01-01", date_to="2024-12-31") == ["A", "D"]
+    assert ids(backend, "", dossier="HS-2024-001") == ["A", "D"]
+    assert ids(backend, "", person="nguyen van an") == ["A"]
+    assert ids(backend, "Tuấn", person="Phạm Minh Tuấn") == ["C"]
+
+
+def test_facets(backend):
+    r = backend.search(Query(text="", facets=True))
+    assert r.total == 4
+    assert r.facets["year"] == {"2022": 1, "2023": 1, "2024": 1, "2025": 1}
+    assert r.facets["doc_type"]["Quyết định"] == 1
+    r = backend.search(Query(text="nguyen van an", facets=True))
+    assert sum(r.facets["doc_type"].values()) == r.total == 2
+
+
+def test_person_id_lists_newest_first(backend):
+    assert ids(backend, "", person_id="0380 8500 1234") == ["B", "A", "C"]
+
+
+def test_pagination(backend):
+    backend.upsert([IndexDoc(f"P{i:02d}", f"Tờ trình {i}", [IndexPage(1, f"tờ trình ngân sách số {i}")],
+                             {"issued_date": f"2020-01-{i + 1:02d}"}) for i in range(25)])
+    seen = []
+    for off in range(0, 30, 10):
+        r = backend.search(Query(text="ngân sách", limit=10, offset=off))
+        assert r.total == 25
+        seen += [h.record_id for h in r.hits]
+    assert len(seen) == 25 == len(set(seen))
+
+
+def test_upsert_is_idempotent_and_delete(backend):
+    backend.upsert(DOCS[:1])
+    assert backend.record_ids() == {"A", "B", "C", "D"}
+    assert ids(backend, "038085001234") == ["A"]
+    new = IndexDoc("A", "Quyết định sửa đổi", [IndexPage(1, "nội dung mới về thủy lợi")],
+                   {"doc_type": "Quyết định", "issued_date": "2024-03-05"})
+    backend.upsert([new])
+    assert ids(backend, "038085001234") == []
+    assert ids(backend, "thuỷ lợi") == ["A"]
+    assert backend.search(Query(text="thuy loi")).hits[0].pages == [1]
+    backend.delete(["A", "nope"])
+    assert backend.record_ids() == {"B", "C", "D"}
+    assert ids(backend, "thuy loi") == []

@@ -1,0 +1,56 @@
+"""Vietnamese normalisation: tone placement, folding, number-like tokens."""
+import unicodedata
+
+import pytest
+
+from indexer import textnorm as tn
+
+
+@pytest.mark.parametrize("old,new", [
+    ("hoà", "hòa"), ("thuỷ", "thủy"), ("UỶ BAN", "ỦY BAN"), ("khoẻ", "khỏe"), ("qúy", "quý"),
+    ("Thanh Hoá", "Thanh Hóa"), ("tuỳ", "tùy"), ("Khoá", "Khóa"),
+])
+def test_canonical_tones_equates_placements(old, new):
+    assert tn.canonical_tones(old) == tn.canonical_tones(new)
+
+
+@pytest.mark.parametrize("word", [
+    "quý", "gìn", "giữ", "người", "Nguyễn", "hoàng", "khuỷu", "thuở", "quả", "giặt", "ngoài",
+    "NGHIÊNG", "Trường", "04/QĐ-UBND", "UBND",
+])
+def test_canonical_tones_leaves_well_formed_words(word):
+    assert tn.canonical_tones(word) == unicodedata.normalize("NFC", word)
+
+
+def test_canonical_tones_input_nfd_output_nfc():
+    s = unicodedata.normalize("NFD", "Hoà Bình")
+    assert tn.canonical_tones(s) == "Hòa Bình"
+
+
+def test_fold():
+    assert tn.fold("Đăng Ký Đất Đai") == "dang ky dat dai"
+    assert tn.fold("NGƯỜI ƯỚC ẤN ĂN ỐC ỜI") == "nguoi uoc an an oc oi"
+    assert tn.fold(unicodedata.normalize("NFD", "Nguyễn")) == "nguyen"
+
+
+def test_tokens_keep_numbers_findable():
+    ex = tn.exact_tokens("Số: 04/QĐ-UBND, CCCD O38085001234 hoặc 0380 8500 1234")
+    assert "04qđubnd" in ex and ["04", "qđ", "ubnd"] == ex[1:4]
+    assert ex.count("038085001234") == 2
+    assert tn.folded_tokens("04/QĐ-UBND") == ["04", "qd", "ubnd", "04qdubnd"]
+    assert tn.tokens("Ủy ban, 04/QĐ") == ["Ủy", "ban", "04", "QĐ"]
+
+
+def test_norm_number_and_id():
+    assert tn.norm_number("Số: 04/QĐ-UBND") == tn.norm_number("04/qd-ubnd") == "04qdubnd"
+    assert tn.norm_id("0380 8500 1234") == tn.norm_id("O38085001234") == "038085001234"
+
+
+def test_query_units():
+    units, marks = tn.query_units('"quyền sử dụng đất" 04/QĐ-UBND 0380 8500 1234 hoa')
+    assert marks
+    assert units[0].exact == ["quyền", "sử", "dụng", "đất"]
+    assert units[1].folded == ["038085001234"] and units[1].number
+    assert units[2].folded == ["04qdubnd"] and units[2].alts == [["04", "qd", "ubnd"]]
+    assert units[3].folded == ["hoa"] and units[3].fuzzy
+    assert tn.query_units("nguyen van an")[1] is False
