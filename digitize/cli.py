@@ -149,5 +149,72 @@ def reindex(archive, backend, es_url):
     click.echo(f"indexed {n} record(s)", err=True)
 
 
+@main.command()
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per field.")
+def review(archive, as_json):
+    """List fields that need a person's check (doubtful OCR, handwriting), with page and box."""
+    items = service.review(from_env(archive=archive))
+    for it in items:
+        if as_json:
+            _emit_json(it)
+        else:
+            click.echo(f"{it['record_id']}  p{it['page'] or '?'} {it['box'] or ''}  "
+                       f"{it['field']} = {json.dumps(it['value'], ensure_ascii=False)}  "
+                       f"(evidence: {it['evidence'][:60]!r})")
+    if not items and not as_json:
+        click.echo("nothing to review", err=True)
+
+
+@main.command(name="set")
+@click.argument("record_id")
+@click.argument("field")
+@click.argument("value")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--user", help="Who makes the correction (default: the login name).")
+def set_(record_id, field, value, archive, user):
+    """Correct FIELD of a record to VALUE (JSON for persons/recipients; dates as YYYY-MM-DD).
+
+    The old and new value, time and user go into the record's history; the index and the
+    PDF/A metadata follow; the correction survives re-ingestion.
+    """
+    change = service.set_field(from_env(archive=archive), record_id, field, value, user)
+    click.echo(f"{change['record_id']}: {field} "
+               f"{json.dumps(change['old'], ensure_ascii=False)} -> "
+               f"{json.dumps(change['new'], ensure_ascii=False)}")
+
+
+@main.command()
+@click.argument("record_id")
+@click.option("--dossier", required=True, help="Dossier code, e.g. H15.50.05.13-261008-0975.")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--user", help="Who links it (default: the login name).")
+def link(record_id, dossier, archive, user):
+    """Attach a stored result to a (new) dossier without copying it (tái sử dụng kết quả)."""
+    settings = from_env(archive=archive)
+    problem = service.dossier_code_problem(dossier)
+    if problem:
+        click.echo(f"digitize: warning: dossier code {dossier!r}: {problem}", err=True)
+    done = service.link(settings, record_id, dossier, user)
+    click.echo(f"{'linked' if done else 'already linked'}: {record_id} -> {dossier}")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+def dossier(code, archive, as_json):
+    """List the records a dossier (hồ sơ) holds."""
+    rows = service.dossier(from_env(archive=archive), code)
+    if as_json:
+        _emit_json({"dossier": code, "records": rows})
+        return
+    if not rows:
+        click.echo(f"dossier {code} holds no record", err=True)
+    for r in rows:
+        click.echo(f"{r['record_id']}  {r['number'] or '-'}  {r['issued_date'] or '-'}  "
+                   f"{r['pages']}p  {r['title'][:80]}")
+
+
 if __name__ == "__main__":
     main()

@@ -21,19 +21,22 @@ from typing import Any, Callable, Iterator
 from digitize import record as rec
 from digitize.config import Settings
 from digitize.discover import DocumentInput, discover, show_path
+from digitize.dedup import find_probable_duplicate
 from digitize.errors import StorageError
 from digitize.fields import extract_fields
 from digitize.fields.model import Field
 from digitize.worker import PageDone, PageTask, process_page
 from indexer.base import SearchBackend
 from indexer.registry import open_backend
-from ocr.engine import EngineSettings
+from ocr.engine import EngineSettings, TesseractEngine
 from ocr.errors import InputError
-from ocr.images import SourceInfo, probe
+from ocr.images import SourceInfo, load_image_file, probe
+from ocr.types import Box
 from ocr.pdfa import PdfPage
 from storage.archive import Archive
 from storage.catalogue import Catalogue, now_iso
 from storage.files import StorageFull, remove_tree, sha256_file
+from storage.retry import retry
 
 
 @dataclass
@@ -49,6 +52,7 @@ class DocOutcome:
     error: str | None = None
     text_paths: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    duplicate_of: str | None = None  # a stored re-scan: the record it probably duplicates
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -103,14 +107,21 @@ class Ingestor:
         self.on_page = on_page or (lambda: None)
         self.on_total = on_total or (lambda n: None)
         self.engine = EngineSettings(lang=self.s.lang, timeout_s=self.s.page_timeout_s)
+        self._engine: TesseractEngine | None = None  # for digit re-reads in this process
 
     def run(self, paths: list[Path]) -> Iterator[DocOutcome]:
+        docs, skipped = discover(paths)
+        yield from self.run_documents(docs, [
+            DocOutcome(show_path(sk.path), [show_path(sk.path)], "failed",
+                       error=f"{show_path(sk.path)}: {sk.reason}") for sk in skipped])
+
+    def run_documents(self, docs: list[DocumentInput],
+                      failed: list[DocOutcome] | None = None) -> Iterator[DocOutcome]:
+        """Ingest documents already grouped (by `discover` or a batch manifest). A document may
+        carry `archive_metadata` (fonds, box, ...), which goes onto its record."""
         self.store.archive.clean_staging()
         self.store.reconcile()
-        docs, skipped = discover(paths)
-        for sk in skipped:
-            yield DocOutcome(show_path(sk.path), [show_path(sk.path)], "failed",
-                             error=f"{show_path(sk.path)}: {sk.reason}")
+        yield from failed or []
         ready: list[_Pending] = []
         seen: set[str] = set()
         for doc in docs:
@@ -132,7 +143,7 @@ class Ingestor:
         except OSError as e:
             return DocOutcome(doc.name, names, "failed", error=f"{names[0]}: {e}"), None
         rid = record_id_for(hashes)
-        if rid in seen or self.store.catalogue.has(rid):
+        if rid in seen or self._archived(rid):
             self._link_dossier(rid)
             return DocOutcome(doc.name, names, "duplicate", rid,
                               error="already in the archive" if rid not in seen else
@@ -227,7 +238,7 @@ class Ingestor:
 
     def _store(self, p: _Pending, pages: list[PageDone], out: DocOutcome) -> None:
         texts = [d.text for d in pages]
-        fields = _extract(texts)
+        fields = _extract(texts, self._rereader(pages))
         cat = self.store.catalogue
         for name, value in cat.corrections(p.record_id).items():
             fields[name] = Field(name, value, 1.0, source="corrected")
@@ -235,6 +246,7 @@ class Ingestor:
         for t in texts:
             methods[t.method] = methods.get(t.method, 0) + 1
         files = rec.copy_originals(p.staging, p.doc.files)
+        archive_metadata = getattr(p.doc, "archive_metadata", None)  # set by batch manifests
         doc: dict[str, Any] = {
             "schema": rec.SCHEMA_VERSION, "id": p.record_id, "name": p.doc.name,
             "title": rec.title_of(fields, texts), "page_count": len(pages),
@@ -248,6 +260,11 @@ class Ingestor:
             "dossiers": sorted(set(cat.dossiers_of(p.record_id)) |
                                ({self.s.dossier} if self.s.dossier else set())),
         }
+        if archive_metadata:
+            doc["archive_metadata"] = dict(archive_metadata)
+        similar = self._probable_duplicate(fields, texts)
+        if similar:
+            doc["probable_duplicate_of"] = {"record_id": similar[0], "similarity": similar[1]}
         rec.write_page_texts(p.staging, texts)
         pdf_pages = [PdfPage(Path(d.image_file).read_bytes(), d.width, d.height, d.dpi, d.colour,
                              words=d.text.words) for d in pages]
@@ -255,13 +272,55 @@ class Ingestor:
         del pdf_pages
         remove_tree(p.staging / "work")
         rec.write_metadata(p.staging, doc)
-        final = self.store.archive.commit(p.staging, p.record_id)
-        self.store.index.upsert([rec.index_doc(doc, texts)])
-        self.store.catalogue.put(doc, "ingested", {"sources": out.sources, "pages": len(pages),
-                                                   "text_paths": methods})
+        with self.store.archive.commit_lock():
+            if self._archived(p.record_id):  # another ingest on this archive was quicker
+                remove_tree(p.staging)
+                out.status, out.error = "duplicate", "stored meanwhile by another ingest"
+                return
+            final = retry(lambda: self.store.archive.commit(p.staging, p.record_id))
+            retry(lambda: self.store.index.upsert([rec.index_doc(doc, texts)]))
+            retry(lambda: cat.put(doc, "ingested", {"sources": out.sources, "pages": len(pages),
+                                                    "text_paths": methods}))
         if self.s.dossier:
-            cat.link(doc, self.s.dossier)
+            retry(lambda: cat.link(doc, self.s.dossier))
+        if similar:
+            detail = {"probable_duplicate_of": similar[0], "similarity": similar[1]}
+            retry(lambda: cat.add_event(p.record_id, "linked", "warning", detail))
+            retry(lambda: cat.add_event(similar[0], "linked", "warning", {
+                "probable_duplicate": p.record_id, "similarity": similar[1]}))
+            out.duplicate_of = similar[0]
         out.status, out.pdf, out.text_paths = "stored", str(final / "document.pdf"), methods
+
+    def _archived(self, rid: str) -> bool:
+        """Whether `rid` is completely archived: catalogued and its folder in place. A catalogue
+        row whose folder is gone (damage found by `verify`) is ingested again, which repairs it."""
+        return self.store.catalogue.has(rid) and self.store.archive.record_dir(rid).is_dir()
+
+    def _probable_duplicate(self, fields: dict[str, Field], texts: list) -> tuple[str, float] | None:
+        cat, archive = self.store.catalogue, self.store.archive
+
+        def text_of(rid: str) -> str:
+            doc = cat.get(rid) or {}
+            return "\n".join(rec.read_page_texts(archive.record_dir(rid), doc.get("page_count", 0)))
+        return find_probable_duplicate(fields, "\n".join(t.text for t in texts),
+                                       cat.records_with_fields, text_of)
+
+    def _rereader(self, pages: list[PageDone]) -> Callable[[int, Box], tuple[str, float] | None]:
+        """A digits-only second reading of one region, for handwritten numbers and dates."""
+        def reread(page_no: int, box: Box) -> tuple[str, float] | None:
+            done = pages[page_no - 1]
+            if done.text is None or done.text.method != "ocr":
+                return None
+            if self._engine is None:
+                self._engine = TesseractEngine(self.engine)
+            image = load_image_file(Path(done.image_file))
+            return self._engine.read_digits(image, box, done.dpi)
+        return reread
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     def _link_dossier(self, rid: str) -> None:
         if self.s.dossier and self.store.catalogue.has(rid):
@@ -271,8 +330,8 @@ class Ingestor:
                 self.store.catalogue.link(doc, self.s.dossier)
 
 
-def _extract(texts) -> dict[str, Field]:
+def _extract(texts, reread) -> dict[str, Field]:
     try:
-        return extract_fields(texts)
+        return extract_fields(texts, reread=reread)
     except Exception as e:  # field extraction must never lose a document
         return {"_error": Field("_error", f"{type(e).__name__}: {e}", 0.0, needs_review=True)}

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-from digitize import record as rec
+from digitize import curation, record as rec
 from digitize.config import Settings
 from digitize.errors import BackendError, NotFound
 from digitize.pipeline import DocOutcome, Ingestor, Store
@@ -73,7 +73,10 @@ def ingest(settings: Settings, paths: list[Path], bar: _Bar | None = None) -> It
     with open_store(settings) as store:
         ing = Ingestor(store, on_page=bar.update if bar else None,
                        on_total=bar.set_total if bar else None)
-        yield from ing.run(paths)
+        try:
+            yield from ing.run(paths)
+        finally:
+            ing.close()
 
 
 def describe_outcome(o: DocOutcome) -> str:
@@ -101,7 +104,8 @@ def format_hits(result: SearchResult, offset: int = 0) -> str:
         lines.append(f"{i:>3}. {h.record_id}  {h.title[:90]}")
         if meta:
             lines.append(f"     {meta}")
-        lines.append(f"     page {pages}: {h.snippet}")
+        if h.snippet:
+            lines.append(f"     page {pages}: {h.snippet}" if pages else f"     {h.snippet}")
     for name, counts in result.facets.items():
         top = ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])
         lines.append(f"{name}: {top}")
@@ -210,3 +214,27 @@ def reindex(settings: Settings) -> int:
             store.index.upsert([rec.index_doc(doc, texts)])
             n += 1
         return n
+
+
+def review(settings: Settings) -> list[dict[str, Any]]:
+    with open_store(settings) as store:
+        return curation.review_items(store)
+
+
+def set_field(settings: Settings, record_id: str, field: str, value: str,
+              actor: str | None = None) -> dict[str, Any]:
+    with open_store(settings) as store:
+        return curation.set_field(store, _resolve(store, record_id), field, value, actor)
+
+
+def link(settings: Settings, record_id: str, dossier: str, actor: str | None = None) -> bool:
+    with open_store(settings) as store:
+        return curation.link(store, _resolve(store, record_id), dossier.strip(), actor)
+
+
+def dossier(settings: Settings, code: str) -> list[dict[str, Any]]:
+    with open_store(settings) as store:
+        return curation.dossier_records(store, code.strip())
+
+
+dossier_code_problem = curation.dossier_code_problem

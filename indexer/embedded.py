@@ -37,8 +37,8 @@ from .base import Hit, IndexDoc, Query, SearchResult
 SHIFT = 12  # rowid = rid << SHIFT | page: up to 4095 pages per record, small rowid deltas
 MASK = (1 << SHIFT) - 1
 EXACT_BONUS = 10.0  # added per query unit matched with its diacritics: beats any bm25 gap
-COUNT_CAP = 50_000  # matching pages counted per query (total beyond it is a lower bound)
-RANK_CAP = 2_000  # newest matching pages scored per query
+COUNT_CAP = 10_000  # matching pages counted per query (total beyond it is a lower bound)
+RANK_CAP = 500  # newest matching pages scored per query
 PER_RECORD_MAX = 300  # filters selecting at most this many records are searched per record
 # Preset zlib dictionary: common administrative wording, so short pages compress well.
 ZDICT = (
@@ -236,7 +236,7 @@ class EmbeddedIndex:
             self._vocab_set = set(self._vocab)
             self._data_version = dv
         found = process.extract(term, self._vocab, scorer=OSA.distance, score_cutoff=1,
-                                limit=30)
+                                limit=10)
         return [t for t, d, _ in found if t != term]
 
     def _match(self, units: list[tn.QueryUnit], fuzzy: bool) -> str:
@@ -249,14 +249,15 @@ class EmbeddedIndex:
             parts.append("(" + " OR ".join(alts) + ")")
         return " AND ".join(parts)
 
-    def _rowids(self, sql: str, args: list[Any], rids: list[int] | None) -> list[int]:
-        """Run `sql` (with a `{rng}` slot) on the whole index or per filtered record."""
+    def _rows(self, sql: str, args: list[Any], rids: list[int] | None) -> list[tuple]:
+        """Run `sql` (with a `{rng}` slot for rowid bounds) on the whole index, or once per
+        filtered record (a selective filter then costs a few rowid-range lookups)."""
         if rids is None:
-            return [r for (r,) in self.db.execute(sql.format(rng=""), args)]
-        out: list[int] = []
+            return self.db.execute(sql.format(rng=""), args).fetchall()
+        out: list[tuple] = []
         for rid in rids:
             rng = f" AND rowid >= {rid << SHIFT} AND rowid < {(rid + 1) << SHIFT}"
-            out += [r for (r,) in self.db.execute(sql.format(rng=rng), args)]
+            out += self.db.execute(sql.format(rng=rng), args).fetchall()
         return sorted(out, reverse=True)
 
     def _rank(self, units: list[tn.QueryUnit], marks: bool, fuzzy: bool, filt: str,
@@ -268,20 +269,20 @@ class EmbeddedIndex:
         records beyond the ranked window follow, newest first, with score 0.
         """
         match = self._match(units, fuzzy)
-        cand = self._rowids(f"SELECT rowid FROM fo WHERE fo MATCH ?{filt}{{rng}} "
-                            f"ORDER BY rowid DESC LIMIT {COUNT_CAP}", [match, *fargs], rids)
+        cand = [r for (r,) in self._rows(f"SELECT rowid FROM fo WHERE fo MATCH ?{filt}{{rng}} "
+                                         f"ORDER BY rowid DESC LIMIT {COUNT_CAP}",
+                                         [match, *fargs], rids)][:COUNT_CAP]
         if not cand:
             return {}, True
-        lo = cand[min(len(cand), RANK_CAP) - 1]
-        rng = f" AND rowid >= {lo}"
-        scores = {r: -s for r, s in self.db.execute(
-            f"SELECT rowid, bm25(fo) FROM fo WHERE fo MATCH ?{rng}", [match])}
+        lo = f" AND rowid >= {cand[min(len(cand), RANK_CAP) - 1]}"
+        scores = {r: -s for r, s in self._rows(
+            f"SELECT rowid, bm25(fo) FROM fo WHERE fo MATCH ?{lo}{{rng}}", [match], rids)}
         if marks:
             for u in units:
                 if u.number or u.exact == u.folded:
                     continue
-                for (r,) in self.db.execute(f"SELECT rowid FROM ex WHERE ex MATCH ?{rng}",
-                                            [" AND ".join(_q([t]) for t in u.exact)]):
+                for (r,) in self._rows(f"SELECT rowid FROM ex WHERE ex MATCH ?{lo}{{rng}}",
+                                       [" AND ".join(_q([t]) for t in u.exact)], rids):
                     if r in scores:
                         scores[r] += EXACT_BONUS
         recs: dict[int, list] = {}

@@ -268,13 +268,20 @@ def query_units(text: str) -> tuple[list[QueryUnit], bool]:
     return units, has_marks(text)
 
 
+@lru_cache(maxsize=100_000)
+def _word_forms(word: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Exact and folded tokens of one whitespace-separated word (cached, for snippets)."""
+    toks = exact_tokens(word, extras=True)
+    if len(toks) > 1:
+        toks.append("".join(toks))
+    return frozenset(toks), frozenset(fold_tokens(toks))
+
+
 def snippet(text: str, ex: set[str], fo: set[str], width: int = 24) -> str:
     """A window of `width` words around the densest matches, matches marked [like this]."""
     words = list(re.finditer(r"\S+", text))
-    marks = []
-    for w in words:
-        toks = exact_tokens(w.group(), extras=True)
-        marks.append(any(t in ex or fold(t) in fo for t in toks))
+    marks = [not ex.isdisjoint(e) or not fo.isdisjoint(f)
+             for e, f in map(_word_forms, (w.group() for w in words))]
     if not words:
         return ""
     best, run, top = 0, 0, 0

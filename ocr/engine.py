@@ -52,11 +52,13 @@ class TesseractEngine:
         self._api = tesserocr.PyTessBaseAPI(path=find_tessdata(settings.lang), lang=settings.lang,
                                             psm=settings.psm)
         self._osd = None
+        self._digits = None
 
     def close(self) -> None:
         self._api.End()
-        if self._osd is not None:
-            self._osd.End()
+        for extra in (self._osd, self._digits):
+            if extra is not None:
+                extra.End()
 
     def _set_image(self, api, image: np.ndarray, dpi: float) -> None:
         img = np.ascontiguousarray(image)
@@ -114,3 +116,26 @@ class TesseractEngine:
         if not res:
             return 0, 0.0
         return int(res.get("orient_deg", 0)) % 360, float(res.get("orient_conf", 0.0))
+
+    def read_digits(self, image: np.ndarray, box: Box, dpi: float, pad: int = 6
+                    ) -> tuple[str, float] | None:
+        """Read the region `box` of `image` as one line of digits only (handwritten numbers and
+        days in the blanks after "Số:" and "ngày"). Returns (digits, confidence 0..100)."""
+        t = self._t
+        if self._digits is None:
+            self._digits = t.PyTessBaseAPI(path=find_tessdata(self.settings.lang),
+                                           lang=self.settings.lang, psm=t.PSM.SINGLE_LINE)
+            self._digits.SetVariable("tessedit_char_whitelist", "0123456789")
+        h, w = image.shape[:2]
+        x0, y0 = max(box.x0 - pad, 0), max(box.y0 - pad, 0)
+        x1, y1 = min(box.x1 + pad, w), min(box.y1 + pad, h)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return None
+        self._set_image(self._digits, image[y0:y1, x0:x1], dpi)
+        if not self._digits.Recognize(int(self.settings.timeout_s * 1000)):
+            self._digits.Clear()
+            return None
+        text = "".join(ch for ch in (self._digits.GetUTF8Text() or "") if ch.isdigit())
+        conf = float(self._digits.MeanTextConf())
+        self._digits.Clear()
+        return (text, conf) if text else None

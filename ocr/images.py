@@ -6,6 +6,7 @@ lazily inside workers so memory never grows with the size of a batch or a docume
 """
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,12 @@ def load_page(path: Path, kind: str, index: int, timeout_s: float = 120) -> Page
     return PageImage(str(path), index, arr, dpi or DEFAULT_DPI, dpi_assumed=not dpi)
 
 
+def load_image_file(path: Path) -> np.ndarray:
+    """Decode an image file we wrote ourselves (a staged page) as grey or BGR uint8."""
+    with Image.open(path) as im:
+        return _to_array(im)
+
+
 def _to_array(im: Image.Image) -> np.ndarray:
     if im.mode in ("1", "L", "I;16", "I", "F"):
         return np.asarray(im.convert("L"))
@@ -143,7 +150,7 @@ def pdf_page_dpi(path: Path, index: int) -> tuple[float, bool]:
         width_pt = float(page.mediabox[2]) - float(page.mediabox[0])
         best, colour = 0.0, False
         try:
-            images = page.images
+            images = page.get_images()
             for name in images:
                 img = images[name]
                 w = int(img.get("/Width", 0))
@@ -158,7 +165,51 @@ def pdf_page_dpi(path: Path, index: int) -> tuple[float, bool]:
     return float(min(round(best), PDF_MAX_DPI)), colour
 
 
+_FULL_PAGE_IMAGE = re.compile(
+    rb"^\s*q\s+([\d.]+)\s+0\s+0\s+([\d.]+)\s+0\s+0\s+cm\s+/(\S+)\s+Do\s+Q\s*$")
+
+
+def _scanned_page_image(path: Path, index: int) -> PageImage | None:
+    """The page's scan taken straight out of the PDF, when the page is nothing but one image
+    drawn over the whole page (what scanners write): no rendering, no resampling. None when the
+    page is anything else; the caller then renders it."""
+    import pikepdf
+    from pikepdf import PdfImage
+
+    try:
+        with pikepdf.open(path) as pdf:
+            page = pdf.pages[index]
+            if int(page.obj.get("/Rotate", 0)) % 360:
+                return None
+            m = _FULL_PAGE_IMAGE.match(page.obj.Contents.read_bytes()) \
+                if isinstance(page.obj.get("/Contents"), pikepdf.Stream) else None
+            box = [float(v) for v in page.mediabox]
+            if not m or box[0] or box[1]:
+                return None
+            w_pt, h_pt = float(m.group(1)), float(m.group(2))
+            if abs(w_pt - box[2]) > 1 or abs(h_pt - box[3]) > 1:
+                return None
+            xobj = page.obj.Resources.XObject.get("/" + m.group(3).decode())
+            if xobj is None or xobj.get("/Subtype") != "/Image" or "/SMask" in xobj \
+                    or "/Mask" in xobj or xobj.get("/ImageMask", False):
+                return None
+            img = PdfImage(xobj)
+            if img.bits_per_component != 8 or img.colorspace not in ("/DeviceRGB", "/DeviceGray"):
+                return None
+            _check_size(path, (img.width, img.height))
+            pil = img.as_pil_image()
+            arr = _to_array(pil)
+    except (pikepdf.PdfError, AttributeError, KeyError, ValueError, TypeError,
+            NotImplementedError, OSError):
+        return None
+    dpi = round(img.width / (w_pt / 72.0))
+    return PageImage(str(path), index, arr, float(dpi))
+
+
 def _load_pdf_page(path: Path, index: int, timeout_s: float) -> PageImage:
+    direct = _scanned_page_image(path, index)
+    if direct is not None:
+        return direct
     dpi, colour = pdf_page_dpi(path, index)
     args = ["pdftoppm", "-q", "-r", f"{dpi:g}", "-f", str(index + 1), "-l", str(index + 1)]
     if not colour:

@@ -12,12 +12,15 @@ Layout under the archive root:
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from storage.files import fsync_dir, fsync_tree, remove_tree, sha256_file
 
@@ -59,15 +62,25 @@ class Archive:
         """Remove staging folders left by writers that are no longer running."""
         removed = 0
         for d in self.staging.iterdir():
-            parts = d.name.split(".")
-            pid = int(parts[1]) if len(parts) >= 3 and parts[1].isdigit() else 0
-            if pid and pid != os.getpid() and _alive(pid):
-                continue
-            if pid == os.getpid():
+            if staging_owner_alive(d):
                 continue
             remove_tree(d)
             removed += 1
         return removed
+
+    @contextmanager
+    def commit_lock(self) -> Iterator[None]:
+        """Serialise the commit step (folder rename, index, catalogue) across processes.
+
+        Held only for the few milliseconds of a commit, so two `ingest` runs on one archive
+        interleave their OCR freely but never commit the same record twice. The kernel drops the
+        lock when its holder dies, even by SIGKILL."""
+        with open(self.root / ".commit.lock", "a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def commit(self, staging: Path, record_id: str) -> Path:
         """Write the manifest, fsync everything and move the staged record into place.
@@ -79,7 +92,7 @@ class Archive:
         final.parent.mkdir(parents=True, exist_ok=True)
         old = None
         if final.exists():
-            old = self.staging / f"{record_id}.old.{uuid.uuid4().hex[:8]}"
+            old = self.staging / f"{record_id}.{os.getpid()}.old{uuid.uuid4().hex[:8]}"
             os.rename(final, old)
         os.rename(staging, final)
         fsync_dir(final.parent)
@@ -131,6 +144,14 @@ def write_manifest(folder: Path, record_id: str) -> dict:
 
 def read_manifest(folder: Path) -> dict:
     return json.loads((folder / MANIFEST).read_text())
+
+
+def staging_owner_alive(folder: Path) -> bool:
+    """Whether the process that made staging folder `<id>.<pid>.<tag>` is still running
+    (this process counts as running)."""
+    parts = folder.name.split(".")
+    pid = int(parts[1]) if len(parts) >= 3 and parts[1].isdigit() else 0
+    return bool(pid) and (pid == os.getpid() or _alive(pid))
 
 
 def _alive(pid: int) -> bool:

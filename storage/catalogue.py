@@ -129,6 +129,13 @@ class Catalogue:
         return [r[0] for r in self.db.execute(
             "SELECT record_id FROM source_files WHERE sha256=?", (sha256,))]
 
+    def records_with_fields(self, number: str, issued_date: str) -> list[str]:
+        """Records whose extracted `number` and `issued_date` fields have these values."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM records WHERE json_extract(doc, '$.fields.number.value')=? "
+            "AND json_extract(doc, '$.fields.issued_date.value')=? ORDER BY created_at",
+            (number, issued_date))]
+
     # history ------------------------------------------------------------------------------
     def _event(self, db: sqlite3.Connection, record_id: str, action: str, outcome: str,
                detail: dict[str, Any], actor: str | None) -> None:
