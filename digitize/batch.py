@@ -20,12 +20,23 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from digitize.discover import DocumentInput, show_path
 
 FILE, DOCUMENT, PAGE = "file", "document", "page"
 REPORT_COLUMNS = ["input", "document", "status", "record_id", "pages", "duplicate_of", "error"]
+
+
+class DocOutcomeLike(Protocol):
+    """What the report needs of an outcome (digitize.pipeline.DocOutcome fits)."""
+
+    name: str
+    sources: list[str]
+    status: str
+    record_id: str | None
+    pages: int
+    error: str | None
 
 
 class ManifestError(ValueError):
@@ -120,3 +131,8 @@ class ReportWriter:
                                 "record_id": record_id or "", "pages": pages or "",
                                 "duplicate_of": duplicate_of or "", "error": error or ""})
         self._fh.flush()
+
+    def add_outcome(self, out: "DocOutcomeLike") -> None:
+        """Record a pipeline DocOutcome (one CSV line per input file)."""
+        self.add(out.name, out.sources, out.status, out.record_id, out.pages,
+                 getattr(out, "duplicate_of", None), out.error)

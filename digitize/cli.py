@@ -46,8 +46,12 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False),
+              help="Batch manifest CSV: file, document, page, then archive metadata columns.")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write every input with its outcome and error to this CSV.")
 @click.option("--dossier", help="Attach every ingested record to this dossier (hồ sơ) code.")
 @click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default=True,
               help="Worker processes; 0 means one per CPU core.")
@@ -55,7 +59,7 @@ def main() -> None:
               help="PDF/A flavour of the searchable PDF.")
 @click.option("--lang", help="Tesseract model(s), e.g. vie or vie+Vietnamese.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
-def ingest(paths, archive, dossier, jobs, pdfa, lang, as_json):
+def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json):
     """Ingest scans (PNG, JPEG, TIFF, PDF; files or folders) into the archive.
 
     A PDF or multi-page TIFF is one document; images named NAME_p1.png, NAME_p2.png ... in one
@@ -63,11 +67,15 @@ def ingest(paths, archive, dossier, jobs, pdfa, lang, as_json):
     a searchable PDF/A, the OCR text and word boxes. Running the same command again resumes:
     documents already archived are reported as duplicates. Exit status 1 if any document failed.
     """
+    if not paths and not manifest:
+        raise click.UsageError("give PATHS to ingest, or --manifest FILE.csv")
     settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang)
     failed = 0
-    with service.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar:
-        for out in service.ingest(settings, list(paths), bar):
+    with service.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar, \
+            service.batch_report(report) as rep:
+        for out in service.ingest_batch(settings, list(paths), manifest, bar):
             failed += out.status == "failed"
+            rep.add_outcome(out)
             if as_json:
                 _emit_json(out.to_dict())
             else:
@@ -126,13 +134,14 @@ def show(record_id, archive, as_json):
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "bagit"]), default="jsonl",
+              show_default=True, help="bagit: a BagIt bag folder for transfer to an archive.")
 @click.option("--names", type=click.Choice(["digitize", "tt05"]), default="digitize",
               show_default=True, help="Column names: ours, or Circular 05/2025/TT-BNV's.")
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
 def export(out, fmt, names, archive):
-    """Export every record (text, fields, metadata) to OUT ('-' for stdout)."""
+    """Export every record (text, fields, metadata) to OUT ('-' for stdout; a new folder for
+    --format bagit)."""
     settings = from_env(archive=archive)
     n = service.export(settings, out, fmt, names)
     click.echo(f"exported {n} record(s) to {out}", err=True)
@@ -214,6 +223,46 @@ def dossier(code, archive, as_json):
     for r in rows:
         click.echo(f"{r['record_id']}  {r['number'] or '-'}  {r['issued_date'] or '-'}  "
                    f"{r['pages']}p  {r['title'][:80]}")
+
+
+@main.command()
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--sample", type=click.IntRange(1), help="Re-hash only N random records.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(archive, sample, as_json):
+    """Check fixity: re-hash stored files, re-check each PDF/A and manifest, and list missing,
+    altered and orphaned files. Exit status 1 if any problem is found."""
+    from storage.verify import format_report
+    report = service.verify(from_env(archive=archive), sample)
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        for line in format_report(report):
+            click.echo(line)
+    sys.exit(EXIT_OK if report.ok else EXIT_FAILED_ITEMS)
+
+
+@main.command()
+@click.argument("in_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True,
+              help="Seconds between looks at IN_DIR.")
+@click.option("--settle", type=click.FloatRange(0), default=10.0, show_default=True,
+              help="Seconds a file must stay unchanged before it is ingested.")
+@click.option("--once", is_flag=True, help="Look once, ingest what is ready, and stop.")
+@click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default=True,
+              help="Worker processes; 0 means one per CPU core.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
+def watch(in_dir, archive, interval, settle, once, jobs, as_json):
+    """Ingest documents dropped into IN_DIR once their files stop changing. Finished inputs move
+    to IN_DIR/.done/, failed ones to IN_DIR/.failed/ (with NAME.error.txt). Safe to restart."""
+    settings = from_env(archive=archive, jobs=jobs)
+    failed = 0
+    for out in service.watch(settings, in_dir, interval, settle, once):
+        failed += out.status == "failed"
+        click.echo(json.dumps(out.to_dict(), ensure_ascii=False) if as_json
+                   else service.describe_outcome(out))
+    sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ class Ingestor:
         yield from self._run_pages(ready)
 
     def _admit(self, doc: DocumentInput, seen: set[str]) -> tuple[DocOutcome | None, _Pending | None]:
+        doc.name = show_path(doc.name)  # a file name that is not valid UTF-8 must stay printable
         names = [show_path(f) for f in doc.files]
         try:
             sources = [probe(f) for f in doc.files]

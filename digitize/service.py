@@ -167,6 +167,8 @@ def _export_row(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digitize") -> int:
+    if fmt == "bagit":
+        return export_bag(settings, out)
     with open_store(settings) as store, _open_out(out) as fh:
         n = 0
         writer = None
@@ -191,6 +193,8 @@ def _flat_row(row: dict[str, Any]) -> dict[str, Any]:
             "dossiers": ";".join(row["dossiers"])}
     for k, v in row["fields"].items():
         flat[k] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    for k, v in (row["metadata"].get("archive_metadata") or {}).items():
+        flat.setdefault(k, v)  # the batch manifest's columns (fonds, box, ...)
     return flat
 
 
@@ -238,3 +242,93 @@ def dossier(settings: Settings, code: str) -> list[dict[str, Any]]:
 
 
 dossier_code_problem = curation.dossier_code_problem
+
+
+# batches, fixity, transfer and watching ------------------------------------------------------
+def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = None,
+                 bar: _Bar | None = None) -> Iterator[DocOutcome]:
+    """`ingest` over folders/files and/or a batch manifest CSV (see digitize.batch)."""
+    from digitize.batch import ManifestError, load_manifest
+    from digitize.discover import discover, show_path
+    from digitize.errors import DigitizeError
+    docs: list = []
+    failed: list[DocOutcome] = []
+    if manifest is not None:
+        try:
+            docs, errors = load_manifest(manifest)
+        except ManifestError as e:
+            raise DigitizeError(str(e)) from e
+        failed += [DocOutcome(e.document, [e.file], "failed",
+                              error=f"{show_path(manifest)} row {e.row}: {e.reason}")
+                   for e in errors]
+    if paths:
+        found, skipped = discover(paths)
+        docs += found
+        failed += [DocOutcome(show_path(s.path), [show_path(s.path)], "failed",
+                              error=f"{show_path(s.path)}: {s.reason}") for s in skipped]
+    with open_store(settings) as store:
+        ing = Ingestor(store, on_page=bar.update if bar else None,
+                       on_total=bar.set_total if bar else None)
+        yield from ing.run_documents(docs, failed)
+
+
+def verify(settings: Settings, sample: int | None = None):
+    """Re-hash stored files, re-check PDF/A files and manifests, cross-check the catalogue."""
+    from storage.archive import Archive
+    from storage.catalogue import Catalogue
+    from storage.verify import verify_archive
+    if not (settings.archive / "catalogue.sqlite3").is_file():
+        raise NotFound(f"no archive at {settings.archive}")
+    archive = Archive(settings.archive)
+    catalogue = Catalogue(archive.catalogue_path)
+    try:
+        return verify_archive(archive, catalogue, sample)
+    finally:
+        catalogue.close()
+
+
+def export_bag(settings: Settings, out: Path, record_ids: list[str] | None = None) -> int:
+    """Write the chosen records (default: all) as a validated BagIt bag at `out`."""
+    from storage.bag import BagError, BagRecord, write_bag
+    from digitize.errors import DigitizeError
+    with open_store(settings) as store:
+        ids = [_resolve(store, r) for r in record_ids] if record_ids else store.catalogue.ids()
+        cat = store.catalogue
+        records = [BagRecord(rid, store.archive.record_dir(rid), cat.get(rid) or {},
+                             cat.history(rid)) for rid in ids]
+        try:
+            n = write_bag(out, records, {"External-Description":
+                                         f"{len(ids)} record(s) exported by digitize"})
+        except BagError as e:
+            raise DigitizeError(str(e)) from e
+        for rid in ids:
+            cat.add_event(rid, "exported", detail={"format": "bagit", "to": str(out)})
+        return n
+
+
+def watch(settings: Settings, in_dir: Path, interval_s: float = 5.0, settle_s: float = 10.0,
+          once: bool = False) -> Iterator[DocOutcome]:
+    """Ingest documents dropped into `in_dir` as they settle (see digitize.watch)."""
+    from digitize.watch import Watcher, WatchOptions
+    if not in_dir.is_dir():
+        raise NotFound(f"no folder {in_dir}")
+    with open_store(settings) as store:
+        ing = Ingestor(store)
+        yield from Watcher(in_dir, ing.run_documents,
+                           WatchOptions(interval_s, settle_s, once)).run()
+
+
+class _NoReport:
+    def add_outcome(self, out: DocOutcome) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def batch_report(path: Path | None) -> Iterator[Any]:
+    """The `--report` CSV writer for an ingest (a no-op when no path is given)."""
+    if path is None:
+        yield _NoReport()
+        return
+    from digitize.batch import ReportWriter
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        yield ReportWriter(fh)

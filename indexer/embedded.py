@@ -269,9 +269,12 @@ class EmbeddedIndex:
         records beyond the ranked window follow, newest first, with score 0.
         """
         match = self._match(units, fuzzy)
-        cand = [r for (r,) in self._rows(f"SELECT rowid FROM fo WHERE fo MATCH ?{filt}{{rng}} "
-                                         f"ORDER BY rowid DESC LIMIT {COUNT_CAP}",
-                                         [match, *fargs], rids)][:COUNT_CAP]
+        sql = f"SELECT rowid FROM fo WHERE fo MATCH ?{filt}{{rng}} ORDER BY rowid {{o}} LIMIT {COUNT_CAP}"
+        # ascending is cheap in FTS5; only a capped (very broad) match needs the newest window
+        cand = [r for (r,) in self._rows(sql.replace("{o}", "ASC"), [match, *fargs], rids)]
+        if len(cand) >= COUNT_CAP:
+            cand = [r for (r,) in self._rows(sql.replace("{o}", "DESC"), [match, *fargs], rids)]
+        cand = sorted(cand, reverse=True)[:COUNT_CAP]
         if not cand:
             return {}, True
         lo = f" AND rowid >= {cand[min(len(cand), RANK_CAP) - 1]}"

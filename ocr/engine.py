@@ -34,6 +34,17 @@ def find_tessdata(lang: str = "vie") -> str:
                    "(and tesseract-ocr-script-viet for 'Vietnamese')")
 
 
+# Look-alikes the `vie` model emits that Vietnamese never uses: Icelandic eth for đ/Đ, the
+# fraction slash in document numbers such as "15⁄QĐ-UBND".
+_LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u2044": "/",
+                             "\u2215": "/"})
+
+
+def clean_text(text: str) -> str:
+    """NFC, with look-alike characters replaced by the Vietnamese ones they stand for."""
+    return unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     lang: str = "vie"
@@ -96,13 +107,14 @@ class TesseractEngine:
                 bb = r.BoundingBox(level)
                 if bb is None:
                     continue
-                words.append(Word(unicodedata.normalize("NFC", text.strip()), Box(*bb),
+                words.append(Word(clean_text(text.strip()), Box(*bb),
                                   float(r.Confidence(level)), max(line_no, 0), max(block_no, 0)))
         api.Clear()
         return words
 
     def detect_orientation(self, gray: np.ndarray, dpi: float) -> tuple[int, float]:
-        """Clockwise rotation (0/90/180/270) that makes the page upright, and OSD's confidence."""
+        """How far the page is already turned clockwise (0/90/180/270; turn it back by that much
+        counter-clockwise to make it upright), and OSD's confidence."""
         t = self._t
         if self._osd is None:
             self._osd = t.PyTessBaseAPI(path=find_tessdata("osd"), lang="osd",

@@ -188,3 +188,89 @@ def test_rendered_page_through_ocr():
     assert f["signer_name"].value == "Trần Thị Bình"
     names = [p["name"] for p in f["persons"].value]
     assert "Nguyễn Văn An" in names
+
+
+@pytest.mark.parametrize("mark, field, value", [
+    ("HỎA TỐC", "urgency", "HỎA TỐC"), ("KHẨN", "urgency", "KHẨN"),
+    ("THƯỢNG KHẨN", "urgency", "THƯỢNG KHẨN"), ("MẬT", "confidentiality", "MẬT"),
+    ("TỐI MẬT", "confidentiality", "TỐI MẬT"),
+])
+def test_urgency_and_confidentiality_marks(mark, field, value):
+    f = extract_fields([page(header() + [(450, 560, mark)] + body_and_signer())])
+    assert f[field].value == value and not f[field].needs_review
+    other = "confidentiality" if field == "urgency" else "urgency"
+    assert f[other].value is None and not f[other].needs_review
+
+
+def test_no_marks_means_none_not_review():
+    f = extract_fields([page(header() + body_and_signer())])
+    assert f["urgency"].value is None and f["confidentiality"].value is None
+    assert not f["urgency"].needs_review and not f["confidentiality"].needs_review
+
+
+@pytest.mark.parametrize("number, expect", [
+    ("04/QĐ-UBND", ("04", "QĐ", "UBND")),
+    ("299/UBND-TTHC", ("299", None, "UBND-TTHC")),
+    ("24/2013/NQ-HĐND", ("24", "NQ", "HĐND")),
+    ("Số: 15 / QÐ-UBND", ("15", "QĐ", "UBND")),
+    ("QD-UBND", (None, "QĐ", "UBND")),
+    ("", (None, None, None)),
+])
+def test_number_parts(number, expect):
+    from digitize.fields import number_parts
+    got = number_parts(number)
+    assert (got["seq"], got["type_code"], got["issuer_code"]) == expect
+
+
+def test_person_name_stops_at_line_end():
+    lines = header() + body_and_signer() + [
+        (450, 1200, "Giao cho ông Nguyễn Văn An"),
+        (450, 1260, "Căn cứ đề nghị của Sở Nội vụ;")]
+    f = extract_fields([page(lines)])
+    assert [p["name"] for p in f["persons"].value] == ["Nguyễn Văn An"]
+
+
+@pytest.mark.parametrize("word, ok", [
+    ("nghiệm", True), ("Quảng", True), ("NGÃI", True), ("khuya", True), ("giữ", True),
+    ("Đắk", True), ("Nøãi", False), ("NGAÀI", False), ("Têt", False), ("xêp", False),
+    ("ce", False), ("ghà", False), ("Xguyềên", False),
+])
+def test_vietnamese_syllables(word, ok):
+    from digitize.fields.vietnamese import is_syllable
+    assert is_syllable(word) is ok
+
+
+def test_subject_with_non_vietnamese_word_needs_review():
+    f = extract_fields([page(header() + body_and_signer(subject=("Về việc hỗ trợ Têt",)))])
+    assert f["subject"].needs_review and "Têt" in f["subject"].evidence
+
+
+def test_subject_word_spelled_otherwise_in_the_document_is_remarked_and_flagged():
+    lines = header() + body_and_signer(subject=("Về việc bô nhiệm ông A",)) + [
+        (450, 1200, "Điều 1. Bổ nhiệm ông A;"), (450, 1260, "Việc bổ nhiệm có hiệu lực.")]
+    f = extract_fields([page(lines)])
+    assert f["subject"].value == "Về việc bổ nhiệm ông A"
+    assert f["subject"].needs_review  # the document spells it two ways: a person confirms
+
+
+def test_subject_stops_at_the_body_paragraph():
+    lines = header() + body_and_signer(subject=("Về việc tăng cường an toàn",
+                                                "giao thông trên địa bàn tỉnh"))
+    lines.append((560, 830, "Thực hiện Chỉ thị số 11/CT-TTg của Thủ tướng Chính phủ"))
+    f = extract_fields([page(lines)])
+    assert f["subject"].value == "Về việc tăng cường an toàn giao thông trên địa bàn tỉnh"
+
+
+def test_signer_block_grammar_repairs_kt_and_pho_lines():
+    from digitize.fields.blocks import settle_title, title_unknown
+    assert settle_title(["T. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]) == (["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"], True)
+    assert settle_title(["KT. CHỦ TỊCH", "CHỦ TỊCH"])[0] == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    assert settle_title(["KT. CHỦ TỊCH", "PUHD CHỦ TIC"])[0][1] == "PHÓ CHỦ TỊCH"
+    assert title_unknown("TM. ỦY BAN NHÂN DÂN CHỦ TỊC") == ["TỊC"]
+
+
+def test_signer_surname_marks_restored():
+    lines = header() + body_and_signer()
+    lines = [l if l[2] != "Trần Thị Bình" else (l[0], l[1], "Trân Thị Bình") for l in lines]
+    f = extract_fields([page(lines)])
+    assert f["signer_name"].value == "Trần Thị Bình"

@@ -1,7 +1,13 @@
 """Key fields of Decree 30/2020 administrative documents, extracted from OCR words."""
 from digitize.fields.model import Field, FIELD_NAMES
 
-__all__ = ["Field", "FIELD_NAMES", "extract_fields"]
+__all__ = ["Field", "FIELD_NAMES", "extract_fields", "number_parts"]
+
+
+def number_parts(number: str) -> dict:
+    """See `digitize.fields.number.number_parts`: {"seq", "type_code", "issuer_code"}."""
+    from digitize.fields.number import number_parts as _parts
+    return _parts(number)
 
 
 def extract_fields(pages, reread=None):

@@ -145,25 +145,39 @@ def title_line(segs: list[Segment], below: float, width: int) -> Segment | None:
     return None
 
 
+_BODY_OPENERS = re.compile(r"^(kinh\s*gui|can\s*cu|thuc\s+hien|xet\s|theo\s|dieu\s+\d|chu\s+tich\s)")
+
+
 def subject_lines(segs: list[Segment], title: Segment) -> list[Segment]:
-    """Centred mixed-case lines right under the title."""
+    """Centred mixed-case lines right under the title. The subject ends at a paragraph gap (body
+    text starts further down), an upper-case line, or a line opening the body ("Căn cứ", ...);
+    its lines may be as wide as the body's, so width alone does not end it."""
     out: list[Segment] = []
     prev = title
     for s in segs:
         if s.y0 <= title.y0 + title.height // 2:
             continue
-        if s.y0 - prev.y1 > 1.6 * max(prev.height, s.height):
+        if is_noise(s, prev):
+            continue
+        gap = s.y0 - prev.y1
+        if gap > (1.6 if not out else 1.0) * max(prev.height, s.height):
             break
         f = s.folded
-        if f.startswith(("kinh gui", "can cu")) or is_upper_line(s.text):
+        if _BODY_OPENERS.match(f) or is_upper_line(s.text):
             break
         if not re.search(r"[^\W\d_]{2}", s.text):  # rules, underlines
             continue
-        if abs(s.cx - title.cx) > 0.15 * s.page_width or s.width_px > 0.68 * s.page_width:
+        if abs(s.cx - title.cx) > 0.15 * s.page_width or s.width_px > 0.85 * s.page_width:
             break
         out.append(s)
         prev = s
     return out
+
+
+def is_noise(s: Segment, near: Segment) -> bool:
+    """Specks of a seal or a signature read as a short low, small word."""
+    return (s.height < 0.6 * near.height and len(s.text) <= 5) or (s.conf < 0.35 and
+                                                                   len(s.text) <= 4)
 
 
 def vv_lines(segs: list[Segment], number: Segment, sx: float) -> list[Segment]:
@@ -184,6 +198,7 @@ def vv_lines(segs: list[Segment], number: Segment, sx: float) -> list[Segment]:
 
 def title_words(text: str) -> tuple[str, bool]:
     """Signer-position text with OCR junk dropped and marks restored from the title vocabulary."""
+    text = re.sub(r"^\W*T[ẠAĂÂ]?M\s*[.,]\s*(?=\S)", "TM. ", text)  # "TẠM.UY BAN": TM. glued
     words = text.split()
     while words and not re.fullmatch(r"[^\W\d_]+\.?", words[0]):
         words = words[1:]
@@ -195,6 +210,44 @@ def title_words(text: str) -> tuple[str, bool]:
             repaired = True
         out.append(canon or core)
     return " ".join(out), repaired
+
+
+TITLE_PREFIXES = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
+TITLE_VOCAB = frozenset(_TITLE_WORDS.values())
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def settle_title(lines: list[str]) -> tuple[list[str], bool]:
+    """Apply the block's grammar to signer-position lines: "X. <position>" with another line
+    under it is "KT. <position>", and the line under "KT. <position>" is "PHÓ <position>".
+    Returns (lines, repaired)."""
+    out, repaired = list(lines), False
+    for i, t in enumerate(out):
+        m = re.match(r"^(\S{1,3}\.)\s+(.+)$", t)
+        if m and m.group(1) not in TITLE_PREFIXES and i + 1 < len(out):
+            out[i], repaired = f"KT. {m.group(2)}", True
+    for i in range(1, len(out)):
+        if not out[i - 1].startswith("KT. "):
+            continue
+        want = f"PHÓ {out[i - 1][4:]}"
+        a, b = fold(out[i]), fold(want)
+        if a != b and (a == b[4:] or edit_distance(a, b) <= max(3, len(b) // 3)):
+            out[i], repaired = want, True
+    return out, repaired
+
+
+def title_unknown(title: str) -> list[str]:
+    """Words of a signer title that are neither a prefix nor a word of the position vocabulary."""
+    return [w for w in title.split() if w not in TITLE_PREFIXES and w not in TITLE_VOCAB]
 
 
 def is_title_seg(s: Segment) -> bool:
@@ -212,6 +265,13 @@ def signer_block(segs: list[Segment], skip_above: float = 0) -> tuple[list[Segme
                 or MOTTO_RE.search(s.folded)):
             continue
         block = [s]
+        for t in reversed(ordered[:i]):  # "TM. ỦY BAN NHÂN DÂN" above a position it announces
+            if s.y0 - t.y1 > 1.2 * s.height:
+                break
+            if (abs(t.cx - s.cx) < 0.15 * W and is_upper_line(t.text, 0.7)
+                    and re.match(r"^\W*(t.?m|kt|tl|tuq)\s*[.,]", fold(t.text))):
+                block.insert(0, t)
+                break
         for t in ordered[i + 1:]:
             if t.y0 - block[-1].y1 > 1.2 * block[-1].height:
                 break

@@ -18,13 +18,15 @@ from digitize.fields import blocks as B
 from digitize.fields.dates import DatePart, find_date_line, read_date
 from digitize.fields.model import FIELD_NAMES, Field
 from digitize.fields.number import find_number_line, read_number
-from digitize.fields.persons import SURNAMES, find_persons
+from digitize.fields.persons import SURNAME_FORMS, find_persons
+from digitize.fields.review import LOW_WORD_CONF, consensus, context_table, irregular
+from digitize.fields.vietnamese import token_ok
 from digitize.fields.text import Segment, clean_spaces, fold, mean_conf, segments_of, union_box
 from ocr.types import Box, PageText, Word
 
 RereadDigits = Callable[[int, Box], "tuple[str, float] | None"]
-REQUIRED = ("issuer", "number", "issued_date", "doc_type", "subject", "signer_title", "signer_name",
-            "number_seq", "number_issuer_code")
+REQUIRED = ("issuer", "number", "place", "issued_date", "doc_type", "subject", "signer_title",
+            "signer_name", "number_seq", "number_issuer_code")
 REVIEW_CONF = 0.60  # mean word confidence under which a printed field is flagged
 REREAD_CONF = 0.85  # a re-read digit string is trusted alone from this confidence up
 
@@ -85,16 +87,19 @@ def extract_fields(pages: list[PageText], reread: RereadDigits | None = None) ->
     page_segs = [(p, segments_of(p)) for p in pages if p.words]
     if page_segs:
         first, segs = page_segs[0]
+        all_segs = [s for _, ss in page_segs for s in ss]
         _header_fields(out, first, segs, reread)
+        if "subject" in out:
+            _judge_subject(out, all_segs)
         _signer_fields(out, page_segs, out.get("_header_bottom"))
         _lists(out, page_segs)
-        all_segs = [s for _, ss in page_segs for s in ss]
         persons = find_persons(all_segs)
         if persons:
             review = any(p.pop("doubtful") for p in persons)
             out["persons"] = Field("persons", persons, 0.7 if review else 0.85, None, None, review,
                                    "; ".join(p["name"] for p in persons))
     out.pop("_header_bottom", None)
+    out.pop("_subject_segs", None)
     for name in FIELD_NAMES:
         if name not in out:
             required = name in REQUIRED
@@ -152,6 +157,7 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
                           else m.group(), text)
             text = re.sub(r"^Vềviệc\b", "Về việc", text)
             out["subject"] = _seg_field("subject", text, sub)
+            out["_subject_segs"] = sub
     elif vv:
         out["doc_type"] = _seg_field("doc_type", "CÔNG VĂN", vv[:1], conf=0.9)
     elif title:
@@ -160,7 +166,10 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
         text = clean_spaces(" ".join(s.text for s in vv))
         text = re.sub(r"^[Vv]\s*[/|l1]\s*[Vv]\.?\s*", "V/v ", text)
         out["subject"] = _seg_field("subject", text, vv)
+        out["_subject_segs"] = vv
     out["_header_bottom"] = (page.page_no, (title.y1 if title else bottom))
+    if "place" in out:
+        _judge_place(out)
 
     for s in top:
         key = B.letters_fold(s.text)
@@ -168,6 +177,49 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
             for opt in options:
                 if key == fold(opt) and name not in out:
                     out[name] = _seg_field(name, opt, [s])
+
+
+def _judge_place(out: dict) -> None:
+    """The place is a province (or the issuer's locality): spell it that way; a place that looks
+    like body text ("Thực hiện Chỉ thị số 11/CT-TTg") means the date line is not the header's."""
+    f = out["place"]
+    words = f.value.split()
+    if len(words) > 5 or re.search(r"[\d/]", f.value):
+        out.pop("place")
+        if "issued_date" in out:
+            out["issued_date"].needs_review = True
+            out["issued_date"].evidence += " [not the header's date line]"
+        return
+    issuer = " ".join(out[k].value for k in ("issuer_parent", "issuer") if k in out)
+    m = re.search(r"(?:TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)\s+(.+)$", issuer)
+    names = list(B.PROVINCES) + ([m.group(1).title()] if m else [])
+    key = fold(f.value)
+    for cand in names:
+        d = B.edit_distance(key, fold(cand))
+        if d == 0 or (d <= 2 and len(key) > 6):
+            if cand != f.value:
+                f.evidence += f" [{f.value}->{cand}]"
+                f.needs_review = f.needs_review or d > 0
+                f.value = cand
+            return
+    f.needs_review = f.needs_review or not all(token_ok(w) for w in words)
+
+
+def _judge_subject(out: dict, all_segs: list[Segment]) -> None:
+    """Re-mark subject words from the document's own spelling; flag doubtful words."""
+    f, segs = out["subject"], out.get("_subject_segs") or []
+    text, notes, doubt = consensus(f.value, context_table(all_segs, segs))
+    words = [w for s in segs for w in s.words]
+    cores = set(text.split())
+    low = [w.text for w in words if w.conf < LOW_WORD_CONF and w.text in cores]
+    bad = [t for t in text.split() if not token_ok(t)]
+    reasons = notes + [f"not Vietnamese: {' '.join(bad)}"] * bool(bad) \
+        + [f"low confidence: {' '.join(low)}"] * bool(low) \
+        + ["a seal or stamp overlaps the lines"] * irregular(segs)
+    f.value = text
+    f.needs_review = f.needs_review or doubt or bool(bad or low) or irregular(segs)
+    if reasons:
+        f.evidence += f" [{'; '.join(reasons)}]"
 
 
 def _number_fields(out: dict, r, seg: Segment, reread: RereadDigits | None) -> None:
@@ -247,20 +299,20 @@ def _signer_fields(out: dict, page_segs, header_bottom) -> None:
         for s in block:
             t, rep = B.title_words(s.text)
             repaired = repaired or rep
-            if lines and t and fold(lines[-1]).startswith("kt. ") and not fold(t).startswith("pho"):
-                # Under "KT. <position>" the signer's own line is "PHÓ <position>".
-                pos = lines[-1][4:]
-                if fold(t).endswith(fold(pos)) and len(t.split()) == len(pos.split()) + 1:
-                    t, repaired = f"PHÓ {pos}", True
             if t:
                 lines.append(t)
+        lines, rep = B.settle_title(lines)
         title = clean_spaces(" ".join(lines))
-        low = any(w.conf < 50 for s in block for w in s.words)
+        unknown = B.title_unknown(title)
+        low = any(w.conf < 50 for s in block for w in s.words) and not (repaired or rep)
         # "TM. <body>" / "KT. <position>" announce a further line: the block is cut short.
         low = low or bool(re.match(r"^(tm|kt|tl|tuq)\.", fold(lines[-1]) if lines else "tm."))
-        out["signer_title"] = _seg_field("signer_title", title, block, review=low and not repaired,
+        ev = " / ".join(s.text for s in block) + (f" [unknown: {' '.join(unknown)}]" if unknown
+                                                   else "")
+        out["signer_title"] = _seg_field("signer_title", title, block, ev,
+                                         review=low or bool(unknown),
                                          conf=mean_conf([w for s in block for w in s.words])
-                                         * (0.9 if repaired else 1.0))
+                                         * (0.9 if repaired or rep else 1.0))
         if name is None:
             name = B.lone_name(segs, block[-1].y1)
         if name is not None:
@@ -271,10 +323,16 @@ def _signer_fields(out: dict, page_segs, header_bottom) -> None:
 def _name_field(out: dict, name: Segment, page_no: int) -> None:
     words = B.name_words(name.text)
     nwords = [w for w in name.words if w.text.strip(",.;:") in words]
-    review = (fold(words[0]) not in SURNAMES or min(w.conf for w in nwords) < 75
+    notes = []
+    canon = SURNAME_FORMS.get(fold(words[0]))
+    if canon and canon != words[0]:
+        notes.append(f"surname {words[0]}->{canon}")
+        words = [canon] + words[1:]
+    bad = [w for w in words if not token_ok(w)]
+    review = (canon is None or min(w.conf for w in nwords) < 75 or bool(bad)
               or len(words) < 3)  # two words: the surname is often what OCR lost
-    out["signer_name"] = _field("signer_name", " ".join(words), nwords, page_no, name.text,
-                                review)
+    ev = name.text + (f" [{'; '.join(notes)}]" if notes else "")
+    out["signer_name"] = _field("signer_name", " ".join(words), nwords, page_no, ev, review)
 
 
 def _lists(out: dict, page_segs) -> None:

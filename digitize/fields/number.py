@@ -91,6 +91,32 @@ def parse_symbol(text: str) -> tuple[str | None, str | None, str | None, bool]:
     return sym, None, sym, False
 
 
+def number_parts(number: str) -> dict:
+    """The parts of a document number typed or read as one string, for `digitize set number`:
+
+        number_parts("04/QĐ-UBND")      -> {"seq": "04", "type_code": "QĐ", "issuer_code": "UBND"}
+        number_parts("299/UBND-TTHC")   -> {"seq": "299", "type_code": None,
+                                            "issuer_code": "UBND-TTHC"}   # công văn
+        number_parts("24/2013/NQ-HĐND") -> {"seq": "24", "type_code": "NQ", "issuer_code": "HĐND"}
+
+    Spaces and look-alike glyphs (Ð, en dash) are tolerated; a part that cannot be read is None.
+    A mark-less type code that matches exactly one code ("QD") is written the Decree's way ("QĐ").
+    """
+    s = fix_glyphs(number or "").strip()
+    s = re.sub(r"^(?:s[oốô]\s*[:.]?\s*)", "", s, flags=re.I)  # a pasted "Số:" label
+    s = re.sub(r"\s*/\s*", "/", s)
+    parts = [p for p in s.split("/") if p.strip()]
+    seq = None
+    if parts and re.fullmatch(r"\d+", parts[0].strip()):
+        seq = parts.pop(0).strip()
+    if parts and re.fullmatch(r"(19|20)\d\d", parts[0].strip()) and len(parts) > 1:
+        parts.pop(0)  # the year of a legal normative document: kept in the number itself
+    type_code = issuer_code = None
+    if parts:
+        _, type_code, issuer_code, _ = parse_symbol("/".join(parts).replace("/", "-"))
+    return {"seq": seq, "type_code": type_code, "issuer_code": issuer_code}
+
+
 def read_number(seg: Segment, label_end: int) -> NumberReading:
     """Split the text after "Số:" into the sequence and the symbol, and judge the sequence."""
     raw = seg.text

@@ -1,6 +1,7 @@
 """Citizens named in a document, with their personal ID numbers, addresses and land parcels.
 
-A name is the run of capitalised words after "ông", "bà" or "Họ và tên"; an ID number is a
+A name is the run of capitalised words after "ông", "bà" or "Họ và tên" up to the end of its line
+(the next line's "Căn cứ" is not part of it); an ID number is a
 12-digit citizen ID / personal identification number whose first three digits are a province
 code, or a 9-digit old identity card number. Letters that OCR reads for digits (O, l, I) are
 repaired inside a number only; S/B (5 or 8) make the ID doubtful instead of being guessed.
@@ -19,11 +20,15 @@ PROVINCE_CODES = frozenset({
     "062", "064", "066", "067", "068", "070", "072", "074", "075", "077", "079", "080", "082",
     "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096",
 })
-SURNAMES = frozenset(fold(s) for s in (
+_SURNAME_LIST = (
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đoàn Đào Đinh Lương "
     "Trương Mai Lâm Tạ Trịnh Cao Hà Phùng Châu Tôn Thái Văn Quách Lưu Kiều Khúc Mạc Vương Từ Đàm "
     "Triệu Chu Tăng Lại Thân Kim Hứa La Nông Lò Mã Quang Giang Tô Lữ Viên Âu Doãn Ông Thạch Khổng "
-    "Diệp Lục Bạch Mạc Biện Nghiêm Tiêu Ninh Chung Đồng Hầu Trình Bế Hàn Cù Lường").split())
+    "Diệp Lục Bạch Mạc Biện Nghiêm Tiêu Ninh Chung Đồng Hầu Trình Bế Hàn Cù Lường").split()
+SURNAMES = frozenset(fold(s) for s in _SURNAME_LIST)
+# Folded surname -> its spelling: surnames are a closed set whose folded forms do not collide, so
+# OCR's marks on a surname ("Trân", "Nguyen") are restored from here.
+SURNAME_FORMS = {fold(s): s for s in _SURNAME_LIST}
 _CONNECT = re.compile(r"(?:(?<![a-z])(?:ong|ba)\s+|ho\s+va\s+ten\s*[:.]?\s*)")
 _ID_LABEL = re.compile(
     r"(so\s+dinh\s+danh(?:\s+ca\s+nhan)?|can\s+cuoc(?:\s+cong\s+dan)?|cccd|cmnd|"
@@ -57,7 +62,7 @@ def _names(text: str, folded: str) -> list[tuple[int, str]]:
     """(offset, name) for each capitalised word run after ông / bà / Họ và tên."""
     out = []
     for m in _CONNECT.finditer(folded):
-        rest = text[m.end():]
+        rest = text[m.end():].split("\n", 1)[0]  # a name ends with its line
         words = []
         for w in rest.split():
             core = w.strip(",.;:()")
@@ -74,7 +79,7 @@ def _names(text: str, folded: str) -> list[tuple[int, str]]:
 
 def find_persons(segs: list[Segment]) -> list[dict]:
     """Persons named in the document, each {name, id_number, address, parcel, map_sheet, ...}."""
-    text = " ".join(s.text for s in segs)
+    text = "\n".join(s.text for s in segs)  # line ends kept: a name never crosses one
     folded = fold(text)
     if len(folded) != len(text):  # fold keeps one character per character for NFC Vietnamese
         return []
@@ -113,7 +118,7 @@ def find_persons(segs: list[Segment]) -> list[dict]:
             continue
         seg = text[m.end():]
         stop = re.search(r"[;.]|,\s*(?:thửa|tờ|số|diện)", seg)
-        p["address"] = seg[:stop.start() if stop else 120].strip(" ,") or None
+        p["address"] = " ".join(seg[:stop.start() if stop else 120].split()).strip(" ,") or None
     for rx, key in ((_PARCEL, "parcel"), (_SHEET, "map_sheet")):
         for m in rx.finditer(folded):
             p = owner(m.start())
