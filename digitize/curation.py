@@ -11,6 +11,7 @@ from typing import Any
 
 from digitize import record as rec
 from digitize.errors import DigitizeError
+from digitize.fields import number_parts
 from digitize.fields.model import FIELD_NAMES, Field
 from digitize.pipeline import Store
 from ocr.pdfa import update_metadata
@@ -75,6 +76,11 @@ def set_field(store: Store, record_id: str, field: str, raw: str, actor: str | N
     value = parse_value(field, raw)
     old = doc.get("fields", {}).get(field, {}).get("value")
     doc.setdefault("fields", {})[field] = Field(field, value, 1.0, source="corrected").to_dict()
+    if field == "number":  # the parts follow the corrected number and symbol
+        parts = number_parts(value)
+        for part in ("seq", "type_code", "issuer_code"):
+            doc["fields"][f"number_{part}"] = Field(f"number_{part}", parts.get(part), 1.0,
+                                                    source="corrected").to_dict()
     if field in ("doc_type", "number", "subject"):
         fields = {k: Field.from_dict(v) for k, v in doc["fields"].items()}
         doc["title"] = rec.title_of(fields, [])

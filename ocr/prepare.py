@@ -52,6 +52,7 @@ class PrepareOptions:
     detect_blank: bool = True
     blank_max_components: int = 8
     ocr_min_dpi: float = 0.0         # upsample the OCR copy of pages below this DPI (0 = never)
+    ocr_max_dpi: float = 0.0         # downsample the OCR copy of pages above this DPI (0 = never)
     binarize: bool = False           # Otsu copy for OCR; off: Tesseract binarises better itself
 
 
@@ -302,6 +303,10 @@ def prepare_page(page: PageImage, opts: PrepareOptions = PrepareOptions(),
         ocr = scale_to_dpi(ocr, dpi, opts.ocr_min_dpi)
         notes.append(f"OCR copy upsampled x{scale:.2f}" + (" (DPI assumed)" if page.dpi_assumed
                                                           else ""))
+    elif opts.ocr_max_dpi and dpi > opts.ocr_max_dpi * 1.05:
+        scale = opts.ocr_max_dpi / dpi
+        ocr = scale_to_dpi(ocr, dpi, opts.ocr_max_dpi)
+        notes.append(f"OCR copy read at {opts.ocr_max_dpi:g} DPI")
     if opts.binarize:
         _, ocr = cv2.threshold(ocr, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     lap("ocr_copy")

@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 from typing import Iterator
 
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from indexer.base import IndexDoc, IndexPage, Query  # noqa: E402
 from indexer.embedded import EmbeddedIndex  # noqa: E402
+from indexer.textnorm import fold  # noqa: E402
 
 CORPUS = Path("/work/shared/corpus/text")
 SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh".split()
@@ -39,15 +41,38 @@ TYPES = [("Quyết định", "QĐ"), ("Công văn", "CV"), ("Tờ trình", "TTr"
          ("Giấy chứng nhận", "GCN"), ("Biên bản", "BB"), ("Kế hoạch", "KH")]
 PLACES = ("Quảng Ngãi", "Thanh Hóa", "Hòa Bình", "Bình Định", "Khánh Hòa", "Nghệ An", "Thái Bình",
           "Sơn Tịnh", "Tư Nghĩa", "Mộ Đức", "Đức Phổ", "Ba Tơ", "Lý Sơn", "Tịnh Hòa", "Nghĩa Hành")
+# Syllables of generated hamlet/commune names ("thôn Phú Mỹ, xã Tân Hưng"): ~900 places.
+PLACE_SYL = ("An Bình Phú Mỹ Hòa Thạnh Tân Phước Long Hưng Thuận Lộc Đông Tây Nam Bắc Trung Sơn Hải "
+             "Xuân Đức Nghĩa Tịnh Quang Minh Hiệp Thịnh Lợi Vĩnh Phong").split()
 SUBJECTS = ["cấp giấy chứng nhận quyền sử dụng đất", "đăng ký đất đai", "đăng ký khai sinh",
             "đăng ký kết hôn", "giải quyết khiếu nại", "cải cách hành chính", "xây dựng nông thôn mới",
             "thu hồi đất", "bồi thường giải phóng mặt bằng", "chuyển đổi số", "cấp phép xây dựng",
-            "hỗ trợ hộ nghèo", "phòng chống thiên tai", "quản lý hóa chất", "xử phạt vi phạm hành chính"]
+            "hỗ trợ hộ nghèo", "phòng chống thiên tai", "quản lý hóa chất", "xử phạt vi phạm hành chính",
+            "đăng ký thường trú", "cấp đổi căn cước", "trợ cấp xã hội", "khen thưởng thi đua",
+            "điều chỉnh quy hoạch", "giao đất trồng rừng", "chuyển mục đích sử dụng đất",
+            "tuyển dụng viên chức", "nâng lương cán bộ", "phê duyệt dự toán", "quyết toán ngân sách",
+            "kiểm tra an toàn thực phẩm", "phòng cháy chữa cháy", "cấp phép khai thác khoáng sản",
+            "đánh giá tác động môi trường", "tiếp công dân", "giải quyết tố cáo",
+            "cấp giấy phép kinh doanh", "hòa giải tranh chấp đất đai", "sáp nhập thôn",
+            "bảo hiểm y tế học sinh", "sửa chữa trường học", "nạo vét kênh mương",
+            "hỗ trợ thủy lợi phí", "tiêm chủng mở rộng"]
+# Sentences that carry a record's subject and its entities (plot, money, places, other people).
+TEMPLATES = [
+    "Hồ sơ {subject} của {title} {name2} được tiếp nhận ngày {d}/{m}/{y}.",
+    "Thửa đất số {n1}, tờ bản đồ số {n2}, diện tích {n3},{n4} m2 tại thôn {place2}, xã {place3}.",
+    "Tổng kinh phí thực hiện {subject} là {n1}.{n3}00.000 đồng từ nguồn ngân sách {level}.",
+    "Giao {title} {name2}, cán bộ địa chính xã {place3}, kiểm tra thực địa và báo cáo trước ngày {d}/{m}/{y}.",
+    "Căn cứ Văn bản số {n1}/{code2}-UBND ngày {d}/{m}/{y} của UBND huyện {place} về việc {subject}.",
+    "Ý kiến của {title} {name2}: đề nghị làm rõ nội dung {subject} tại thôn {place2}.",
+    "Điện thoại liên hệ: 0{n5}; hộp thư: {mail}@{place_ascii}.gov.vn.",
+]
 FALLBACK = ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015. Xét đề nghị của "
             "Giám đốc Sở Tài nguyên và Môi trường. Ủy ban nhân dân tỉnh chỉ đạo các sở, ban, ngành "
             "triển khai thực hiện nghiêm túc. Người dân được hướng dẫn thủ tục hành chính trên cổng "
             "dịch vụ công trực tuyến. Chánh Văn phòng và thủ trưởng các cơ quan chịu trách nhiệm thi "
             "hành quyết định này. Hồ sơ được tiếp nhận và trả kết quả đúng hạn.")
+BROAD = ["ủy ban nhân dân", "cải cách hành chính", "thực hiện", "uy ban nhan dan tinh",
+         "chuyển đổi số", "thủ tục hành chính"]
 
 
 def sentences() -> list[str]:
@@ -58,10 +83,45 @@ def sentences() -> list[str]:
     return [s for s in out if len(s.split()) >= 4]
 
 
+def spliced(sents: list[str], rnd: random.Random, n: int = 6000) -> list[str]:
+    """A pool of `n` sentences, each the head of one corpus sentence and the tail of another:
+    corpus vocabulary and wording, but no phrase on every page (the corpus has ~180 sentences)."""
+    words = [s.split() for s in dict.fromkeys(sents)]
+    out = []
+    for _ in range(n):
+        a, b = rnd.choice(words), rnd.choice(words)
+        out.append(" ".join(a[:rnd.randint(2, max(2, len(a) - 1))] + b[rnd.randint(1, len(b) - 1):]))
+    return out
+
+
+def ocr_noise(sentence: str, rnd: random.Random) -> str:
+    """One OCR-style error in some sentences: a letter dropped or doubled, or marks lost."""
+    r = rnd.random()
+    if r > 0.3:
+        return sentence
+    words = sentence.split()
+    k = rnd.randrange(len(words))
+    w = words[k]
+    if r < 0.1 and len(w) >= 4:
+        j = rnd.randrange(1, len(w))
+        words[k] = w[:j] + w[j + 1:]
+    elif r < 0.2 and len(w) >= 2:
+        j = rnd.randrange(len(w))
+        words[k] = w[:j] + w[j] + w[j:]
+    else:
+        words[k] = "".join(c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c))
+    return " ".join(words)
+
+
 def make_records(n_pages: int, seed: int = 7) -> Iterator[IndexDoc]:
-    """Synthetic records totalling n_pages pages; each has a unique 12-digit person ID."""
+    """Synthetic records totalling n_pages pages; each has a unique 12-digit person ID.
+
+    Page 1 has the Decree 30 header (issuer, number, place and date, type, subject, person, ID);
+    bodies mix spliced corpus sentences (with OCR-style errors) and sentences naming the record's
+    subject, other people, land plots, sums, places and cross-referenced document numbers."""
     rnd = random.Random(seed)
-    sents = sentences()
+    pool = spliced(sentences(), rnd)
+    places2 = [f"{a} {b}" for a in PLACE_SYL for b in PLACE_SYL if a != b]
     total = i = 0
     while total < n_pages:
         dtype, code = rnd.choice(TYPES)
@@ -79,8 +139,20 @@ def make_records(n_pages: int, seed: int = 7) -> Iterator[IndexDoc]:
                 f"{name}, số định danh cá nhân {pid}. ")
         pages = []
         for p in range(1, npages + 1):
-            body = " ".join(rnd.choice(sents) for _ in range(rnd.randint(10, 16)))
-            pages.append(IndexPage(p, (head if p == 1 else "") + body))
+            body = [ocr_noise(rnd.choice(pool), rnd) for _ in range(rnd.randint(7, 11))]
+            for _ in range(rnd.randint(1, 4)):
+                place3 = rnd.choice(places2)
+                body.insert(rnd.randrange(len(body) + 1), rnd.choice(TEMPLATES).format(
+                    subject=subject if rnd.random() < 0.7 else rnd.choice(SUBJECTS),
+                    title=rnd.choice(["ông", "bà", "đồng chí"]),
+                    name2=f"{rnd.choice(SURNAMES)} {rnd.choice(MIDDLE)} {rnd.choice(GIVEN)}",
+                    d=rnd.randint(1, 28), m=rnd.randint(1, 12), y=rnd.randint(2005, 2025),
+                    n1=rnd.randint(1, 999), n2=rnd.randint(1, 99), n3=rnd.randint(10, 999),
+                    n4=rnd.randint(0, 9), n5=rnd.randint(200000000, 999999999),
+                    place=rnd.choice(PLACES), place2=rnd.choice(places2), place3=place3,
+                    code2=rnd.choice(TYPES)[1], level=rnd.choice(["tỉnh", "huyện", "xã"]),
+                    mail=f"vp{rnd.randint(1, 500)}", place_ascii=fold(place3).replace(" ", "")))
+            pages.append(IndexPage(p, (head if p == 1 else "") + " ".join(body)))
         yield IndexDoc(f"rec-{i:07d}", f"{dtype} {number}", pages, {
             "number": number, "doc_type": dtype, "issuer": issuer, "issued_date": date,
             "subject": subject, "person_ids": [pid], "persons": [name],
@@ -97,33 +169,53 @@ def typo(word: str, rnd: random.Random) -> str:
     return word[:k] + word[k + 1:]
 
 
-def query_mix(docs: list[IndexDoc], rnd: random.Random, n: int = 200) -> list[tuple[str, str]]:
+def typo_name(name: str, rnd: random.Random) -> str:
+    """The name with one letter dropped from its longest word."""
+    words = name.split()
+    k = max(range(len(words)), key=lambda j: len(words[j]))
+    return " ".join(typo(w, rnd) if j == k else w for j, w in enumerate(words))
+
+
+KINDS = ["name", "id", "id_spaced", "number", "subject", "subject_folded", "typo", "name_number",
+         "broad"]
+
+
+def query_mix(docs: list[IndexDoc], rnd: random.Random, n: int = 270) -> list[tuple[str, str]]:
     """(kind, query text) for latency measurement."""
-    from indexer.textnorm import fold
     out = []
     for k in range(n):
         d = rnd.choice(docs)
         name, pid, num = d.fields["persons"][0], d.fields["person_ids"][0], d.fields["number"]
         subj = rnd.choice(SUBJECTS)
-        kind = ["name", "id", "id_spaced", "number", "subject", "subject_folded", "typo",
-                "name_number"][k % 8]
+        kind = KINDS[k % len(KINDS)]
         q = {"name": name, "id": pid, "id_spaced": f"{pid[:4]} {pid[4:8]} {pid[8:]}",
              "number": num, "subject": subj, "subject_folded": fold(subj),
-             "typo": " ".join(typo(w, rnd) if i == 1 else w for i, w in enumerate(name.split())),
-             "name_number": f"{name} {num}"}[kind]
+             "typo": typo_name(name, rnd), "name_number": f"{name} {num}",
+             "broad": rnd.choice(BROAD)}[kind]
         out.append((kind, q))
     return out
 
 
-def known_answers(docs: list[IndexDoc], rnd: random.Random, n: int = 200) -> list[tuple[str, str]]:
-    """(query, the record that must come first): IDs in several spellings, names with the number."""
+ANSWER_KINDS = ["id", "id_spaced", "id_O", "name_number_year", "id_subject",
+                "folded_name_number_year", "typo_name_number_year", "typo_name_id"]
+
+
+def known_answers(docs: list[IndexDoc], rnd: random.Random, n: int = 200,
+                  with_kind: bool = False) -> list[tuple]:
+    """(query, the record that must come first): IDs in several spellings, names with the
+    number and year (with and without diacritics, with an OCR-style typo), ID with subject."""
     out = []
     for k in range(n):
         d = rnd.choice(docs)
         pid, name, num = d.fields["person_ids"][0], d.fields["persons"][0], d.fields["number"]
-        q = [pid, f"{pid[:4]} {pid[4:8]} {pid[8:]}", "O" + pid[1:],
-             f"{name} {num} {d.fields['issued_date'][:4]}", f"{pid} {d.fields['subject']}"][k % 5]
-        out.append((q, d.record_id))
+        year = d.fields["issued_date"][:4]
+        kind = ANSWER_KINDS[k % len(ANSWER_KINDS)]
+        q = {"id": pid, "id_spaced": f"{pid[:4]} {pid[4:8]} {pid[8:]}", "id_O": "O" + pid[1:],
+             "name_number_year": f"{name} {num} {year}", "id_subject": f"{pid} {d.fields['subject']}",
+             "folded_name_number_year": fold(f"{name} {num} {year}"),
+             "typo_name_number_year": f"{typo_name(name, rnd)} {num} {year}",
+             "typo_name_id": f"{typo_name(name, rnd)} {pid}"}[kind]
+        out.append((q, d.record_id, kind) if with_kind else (q, d.record_id))
     return out
 
 

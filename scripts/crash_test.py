@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             t.runs += 1
             if run_killed(batch, archive, args.jobs, rng, max_wait):
                 t.kills += 1
+                max_wait *= 1.05
+            else:  # finished before the kill: aim earlier, so kills land inside the batch
+                max_wait = max(0.5, max_wait * 0.8)
         run_to_end(batch, archive, args.jobs)
         t.runs += 1
         found = check(archive, expected)

@@ -217,7 +217,10 @@ def _variants(prep_names: list[str]):
     base = PrepareOptions()
     table = {"prep": base, "prep_up300": replace(base, ocr_min_dpi=300.0),
              "prep_nodespeckle": replace(base, despeckle=False),
-             "prep_noflat": replace(base, flat_field=False)}
+             "prep_noflat": replace(base, flat_field=False),
+             "prep_ocr200": replace(base, ocr_max_dpi=200.0),
+             "prep_ocr240": replace(base, ocr_max_dpi=240.0),
+             "prep_ocr150": replace(base, ocr_max_dpi=150.0)}
     return {n: table[n] for n in prep_names if n != "none"}
 
 

@@ -86,7 +86,9 @@ def _row(r: BagRecord) -> dict[str, Any]:
                            "page_count": r.doc.get("page_count", 0)}
     for k in KEY_FIELDS:
         v = fields.get(k, {}).get("value") if isinstance(fields.get(k), dict) else None
-        row[k] = v if isinstance(v, str) else ("" if v is None else json.dumps(v, ensure_ascii=False))
+        if v is not None and not isinstance(v, str):
+            v = json.dumps(v, ensure_ascii=False)
+        row[k] = v or ""
     for k, v in (r.doc.get("archive_metadata") or {}).items():
         row.setdefault(k, v)
     return row

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from archive_helpers import small_doc
 from conftest import run_cli
