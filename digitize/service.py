@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-from digitize import curation, record as rec
+from digitize import curation, export as exports, record as rec
 from digitize.config import Settings
 from digitize.errors import BackendError, NotFound
 from digitize.pipeline import DocOutcome, Ingestor, Store
@@ -156,46 +156,34 @@ def format_record(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _export_row(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
-    rdir = store.archive.record_dir(doc["id"])
-    texts = rec.read_page_texts(rdir, doc.get("page_count", 0))
-    return {"id": doc["id"], "title": doc.get("title", ""),
-            "source_files": doc.get("source_files", []), "page_count": doc.get("page_count"),
-            "text": "\n\f\n".join(texts), "fields": {k: v.get("value") for k, v in
-                                                    doc.get("fields", {}).items()},
-            "dossiers": store.catalogue.dossiers_of(doc["id"]), "metadata": doc}
-
-
 def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digitize") -> int:
+    """Write every record to `out` as JSON lines or CSV (column names: ours or TT 05/2025's),
+    or as a BagIt bag; each exported record gets an "exported" event."""
     if fmt == "bagit":
         return export_bag(settings, out)
     with open_store(settings) as store, _open_out(out) as fh:
-        n = 0
         writer = None
+        if fmt == "csv":
+            keys = sorted({k for d in store.catalogue.iter_docs()
+                           for k in (d.get("archive_metadata") or {})})
+            writer = csv.DictWriter(fh, fieldnames=exports.csv_columns(names, keys),
+                                    extrasaction="ignore")
+            writer.writeheader()
+        n = 0
         for doc in store.catalogue.iter_docs():
-            row = _export_row(store, doc)
-            if fmt == "jsonl":
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            texts = rec.read_page_texts(store.archive.record_dir(doc["id"]),
+                                        doc.get("page_count", 0))
+            row = exports.export_row(doc, texts, store.catalogue.dossiers_of(doc["id"]))
+            if writer is not None:
+                writer.writerow(exports.csv_row(row, names))
             else:
-                flat = _flat_row(row)
-                if writer is None:
-                    writer = csv.DictWriter(fh, fieldnames=list(flat), extrasaction="ignore")
-                    writer.writeheader()
-                writer.writerow(flat)
+                if names == "tt05":
+                    row = {**exports.tt05_row(row), "text": row["text"]}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             store.catalogue.add_event(doc["id"], "exported", detail={"format": fmt,
                                                                      "to": str(out)})
             n += 1
         return n
-
-
-def _flat_row(row: dict[str, Any]) -> dict[str, Any]:
-    flat = {"id": row["id"], "title": row["title"], "page_count": row["page_count"],
-            "dossiers": ";".join(row["dossiers"])}
-    for k, v in row["fields"].items():
-        flat[k] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-    for k, v in (row["metadata"].get("archive_metadata") or {}).items():
-        flat.setdefault(k, v)  # the batch manifest's columns (fonds, box, ...)
-    return flat
 
 
 @contextlib.contextmanager

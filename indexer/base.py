@@ -72,3 +72,15 @@ class SearchBackend(Protocol):
     def clear(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+class BackendUnavailable(Exception):
+    """The search backend cannot be reached or used right now (server down, connection refused,
+    timeout, authentication rejected, no FTS5 in this SQLite). Retrying later may succeed; the
+    archive and its catalogue are unaffected."""
+
+
+class IndexOutdated(Exception):
+    """The index was built with another text normalisation (`textnorm.NORM_VERSION`) or index
+    layout: its tokens can't be trusted. Rebuild it from the catalogue (`digitize reindex`);
+    the backend's `clear()` still works on an outdated index and re-stamps it."""

@@ -16,24 +16,60 @@ switches the alias atomically::
     # or: ix.rebuild(all_docs)
 
 Works with 8.x and 9.x servers (the client is asked for REST compatibility with 8).
+
+Errors: connection refused, timeouts, 502/503/504 and rejected credentials raise
+`BackendUnavailable`; an index whose mapping ``_meta`` names another `textnorm.NORM_VERSION` or
+layout raises `IndexOutdated` on use until `rebuild()` or `clear()` (then a re-index).
 """
 from __future__ import annotations
 
+import functools
+import logging
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import (ApiError, AuthenticationException, AuthorizationException,
+                           Elasticsearch, TransportError, helpers)
 
 from . import textnorm as tn
-from .base import Hit, IndexDoc, Query, SearchResult
+from .base import BackendUnavailable, Hit, IndexDoc, IndexOutdated, Query, SearchResult
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+SCHEMA_VERSION = 2  # layout of the page documents; with NORM_VERSION in each index's _meta
+_UNAVAILABLE_STATUS = {502, 503, 504}
+
+
+def _guard(fn: F) -> F:
+    """Turn the client's connection-level failures into `BackendUnavailable`."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        try:
+            return fn(*args, **kw)
+        except (AuthenticationException, AuthorizationException) as e:
+            raise BackendUnavailable(f"Elasticsearch refused the credentials: {e}") from e
+        except ApiError as e:
+            if e.meta.status in _UNAVAILABLE_STATUS:
+                raise BackendUnavailable(f"Elasticsearch is unavailable: {e}") from e
+            raise
+        except TransportError as e:  # connection refused/reset, timeout, TLS failure
+            raise BackendUnavailable(f"cannot reach Elasticsearch: {e}") from e
+        except helpers.BulkIndexError as e:
+            if any(next(iter(i.values()), {}).get("status") in _UNAVAILABLE_STATUS
+                   for i in e.errors):
+                raise BackendUnavailable(f"Elasticsearch rejected a bulk request: {e}") from e
+            raise
+    return wrapper  # type: ignore[return-value]
 
 _COMPAT = {"accept": "application/vnd.elasticsearch+json; compatible-with=8",
            "content-type": "application/vnd.elasticsearch+json; compatible-with=8"}
 EXACT_BOOST = 10.0
+PHRASE_BOOST = 5.0  # neighbouring query words that are neighbours on the page
 _KW = {"type": "keyword"}
 _WS = {"type": "text", "analyzer": "ws", "similarity": "BM25"}
 MAPPINGS = {
     "dynamic": False,
+    "_meta": {"norm_version": tn.NORM_VERSION, "schema_version": SCHEMA_VERSION},
     "properties": {
         "record_id": _KW, "page": {"type": "integer"}, "title": {"type": "keyword", "index": False},
         "fo": {**_WS, "index_options": "positions"}, "ex": {**_WS, "index_options": "positions"},
@@ -47,41 +83,77 @@ MAPPINGS = {
 }
 SETTINGS = {"analysis": {"analyzer": {"ws": {"type": "custom", "tokenizer": "whitespace"}}},
             "number_of_shards": 1}
+CARDINALITY_EXACT = 40_000  # record counts are exact below this (cardinality precision)
 
 
 class ElasticIndex:
     """SearchBackend on Elasticsearch; build it with `ElasticIndex.from_url`."""
 
+    @_guard
     def __init__(self, client: Elasticsearch, index_prefix: str = "digitize",
                  fuzzy_below: int = 20, replicas: int = 1) -> None:
         self.es = client.options(headers=_COMPAT)
         self.prefix = index_prefix
         self.alias = f"{index_prefix}-pages"
         self.fuzzy_below = fuzzy_below
+        self.replicas = replicas
         self._write = self.alias
-        self.es.indices.put_index_template(
-            name=f"{index_prefix}-pages", index_patterns=[f"{index_prefix}-pages-*"],
-            template={"settings": {**SETTINGS, "number_of_replicas": replicas},
-                      "mappings": MAPPINGS})
+        self._put_template()
+        self.outdated: str | None = None
         if not self.es.indices.exists_alias(name=self.alias):
             first = self._new_index()
             self.es.indices.put_alias(index=first, name=self.alias)
+        else:
+            self.outdated = self._check_meta()
+
+    def _put_template(self) -> None:
+        self.es.indices.put_index_template(
+            name=self.alias, index_patterns=[f"{self.alias}-*"], priority=500,
+            template={"settings": {**SETTINGS, "number_of_replicas": self.replicas},
+                      "mappings": MAPPINGS})
+
+    def _check_meta(self) -> str | None:
+        """Why the indexes behind the alias can't be used (None: they can)."""
+        for name, m in self.es.indices.get_mapping(index=self.alias).body.items():
+            meta = m.get("mappings", {}).get("_meta", {})
+            if meta.get("norm_version") != tn.NORM_VERSION:
+                return (f"{name} was built with text normalisation {meta.get('norm_version')}, "
+                        f"this version uses {tn.NORM_VERSION}")
+            if meta.get("schema_version") != SCHEMA_VERSION:
+                return (f"{name} has layout {meta.get('schema_version', 1)}, this version uses "
+                        f"{SCHEMA_VERSION}")
+        return None
+
+    def _ready(self) -> None:
+        if self.outdated and self._write == self.alias:
+            raise IndexOutdated(f"{self.outdated}; rebuild it (digitize reindex)")
 
     @classmethod
     def from_url(cls, url: str, api_key: str | None = None, username: str | None = None,
                  password: str | None = None, verify_certs: bool = True,
                  ca_certs: str | None = None, index_prefix: str = "digitize",
-                 **opts: Any) -> "ElasticIndex":
-        """Connect with an API key or basic auth; TLS certificates are verified by default."""
-        kw: dict[str, Any] = {"verify_certs": verify_certs, "request_timeout": 60,
-                              "retry_on_timeout": True, "max_retries": 3}
+                 request_timeout: float = 30, **opts: Any) -> "ElasticIndex":
+        """Connect with an API key or basic auth; TLS certificates are verified by default
+        (`verify_certs=False` only for a test cluster; prefer `ca_certs` for a private CA).
+        Raises `BackendUnavailable` when the cluster can't be reached or refuses the login."""
+        kw: dict[str, Any] = {"verify_certs": verify_certs, "request_timeout": request_timeout,
+                              "retry_on_timeout": True, "max_retries": 3,
+                              "retry_on_status": (429, 502, 503, 504)}
         if ca_certs:
             kw["ca_certs"] = ca_certs
         if api_key:
             kw["api_key"] = api_key
         elif username:
             kw["basic_auth"] = (username, password or "")
-        return cls(Elasticsearch(url, **kw), index_prefix=index_prefix, **opts)
+        if (api_key or username) and url.lower().startswith("http://"):
+            log.warning("sending Elasticsearch credentials over plain http to %s", url)
+        if not verify_certs:
+            log.warning("TLS certificate verification is off for %s", url)
+        try:
+            client = Elasticsearch(url, **kw)
+        except ValueError as e:  # a malformed URL or option
+            raise BackendUnavailable(f"cannot use Elasticsearch at {url!r}: {e}") from e
+        return cls(client, index_prefix=index_prefix, **opts)
 
     def _new_index(self) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**6:06d}"
@@ -89,27 +161,37 @@ class ElasticIndex:
         return name
 
     # ---- rebuild ---------------------------------------------------------------------------
+    @_guard
     def begin_rebuild(self) -> str:
-        """Create a fresh index and send upserts to it; searches keep using the alias."""
+        """Create a fresh index (this version's mapping) and send upserts to it; searches keep
+        using the alias. Writes by other processes during the rebuild go to the old index and
+        are lost at the switch: rebuild while ingest is paused."""
+        self._put_template()
         self._write = self._new_index()
+        self.es.indices.put_settings(index=self._write, settings={"refresh_interval": "-1"})
         return self._write
 
+    @_guard
     def finish_rebuild(self) -> None:
         """Point the alias at the rebuilt index atomically and delete the previous index."""
         new = self._write
         if new == self.alias:
             raise RuntimeError("finish_rebuild() without begin_rebuild()")
+        self.es.indices.put_settings(index=new, settings={"refresh_interval": None})
         self.es.indices.refresh(index=new)
         old = list(self.es.indices.get_alias(name=self.alias).body)
         actions = [{"remove": {"index": o, "alias": self.alias}} for o in old]
         self.es.indices.update_aliases(actions=[*actions, {"add": {"index": new,
                                                                    "alias": self.alias}}])
         self._write = self.alias
+        self.outdated = None
         for o in old:
             self.es.indices.delete(index=o, ignore_unavailable=True)
 
+    @_guard
     def rebuild(self, docs: Iterable[IndexDoc]) -> None:
-        """Re-index everything into a new index, then switch the alias (zero downtime)."""
+        """Re-index everything into a new index, then switch the alias (zero downtime); also
+        the way out of `IndexOutdated`."""
         self.begin_rebuild()
         try:
             self.upsert(docs)
@@ -143,9 +225,14 @@ class ElasticIndex:
                        "_source": {**common, "page": p.page, "text": text,
                                    "ex": " ".join(ex), "fo": " ".join(tn.fold_tokens(ex))}}
 
+    @_guard
     def upsert(self, docs: Iterable[IndexDoc], chunk: int = 200) -> None:
-        """Replace each record's pages (bulk, retried with back-off on 429s); visible on return.
-        Not transactional: a failure mid-way can leave a record partly indexed until re-run."""
+        """Replace each record's pages (bulk; 429s retried with back-off up to a minute);
+        visible on return. Pages are overwritten in place (ids ``record_id#page``) and only
+        then are pages beyond a record's new length removed, so a record never drops out of
+        search while it is replaced. Not transactional: a failure mid-way can leave a record
+        partly replaced until re-run."""
+        self._ready()
         batch: list[IndexDoc] = []
         for d in docs:
             batch.append(d)
@@ -154,24 +241,33 @@ class ElasticIndex:
                 batch = []
         if batch:
             self._upsert(batch)
-        self.es.indices.refresh(index=self._write)
+        if self._write == self.alias:  # a rebuild refreshes once, at the switch
+            self.es.indices.refresh(index=self._write)
 
     def _upsert(self, docs: list[IndexDoc]) -> None:
-        self.delete([d.record_id for d in docs], refresh=False)
         for ok, item in helpers.streaming_bulk(self.es, self._actions(docs), chunk_size=500,
-                                               max_retries=6, initial_backoff=1, max_backoff=60,
+                                               max_chunk_bytes=20 * 2**20, max_retries=6,
+                                               initial_backoff=1, max_backoff=60,
                                                raise_on_error=True):
             if not ok:  # pragma: no cover - raise_on_error raises first
                 raise RuntimeError(f"bulk indexing failed: {item}")
+        stale = [{"bool": {"filter": [{"term": {"record_id": d.record_id}},
+                                      {"range": {"page": {"gt": len(d.pages)}}}]}} for d in docs]
+        self.es.delete_by_query(index=self._write, conflicts="proceed", refresh=False,
+                                query={"bool": {"should": stale, "minimum_should_match": 1}})
 
+    @_guard
     def delete(self, record_ids: Iterable[str], refresh: bool = True) -> None:
         """Remove every page of these records."""
+        self._ready()
         ids = list(record_ids)
         if ids:
             self.es.delete_by_query(index=self._write, query={"terms": {"record_id": ids}},
                                     refresh=refresh, conflicts="proceed")
 
+    @_guard
     def record_ids(self) -> set[str]:
+        self._ready()
         out: set[str] = set()
         after = None
         while True:
@@ -185,9 +281,18 @@ class ElasticIndex:
             if not agg["buckets"] or not after:
                 return out
 
+    @_guard
     def clear(self) -> None:
-        """Delete every index behind the alias and the template."""
-        for name in list(self.es.indices.get_alias(name=self.alias).body):
+        """Empty the index: a new one with this version's mapping takes the alias (also the
+        way out of `IndexOutdated`; re-index from the catalogue afterwards)."""
+        self.begin_rebuild()
+        self.finish_rebuild()
+
+    @_guard
+    def drop(self) -> None:
+        """Delete every index behind the alias, and the template (tests, decommissioning)."""
+        for name in list(self.es.indices.get_alias(name=self.alias, ignore_unavailable=True)
+                         .body):
             self.es.indices.delete(index=name, ignore_unavailable=True)
         if self._write != self.alias:
             self.es.indices.delete(index=self._write, ignore_unavailable=True)
@@ -228,6 +333,15 @@ class ElasticIndex:
             if marks and not u.number and u.exact != u.folded:
                 should.append({"match_phrase": {"ex": {"query": " ".join(u.exact),
                                                        "boost": EXACT_BOOST}}})
+        run: list[str] = []  # neighbouring query words that are neighbours on the page too
+        for u in [*units, None]:
+            if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
+                run.append(u.folded[0])
+                continue
+            if len(run) >= 2:
+                should.append({"match_phrase": {"fo": {"query": " ".join(run),
+                                                       "boost": PHRASE_BOOST}}})
+            run = []
         return {"bool": {"must": must, "should": should}}
 
     def _run(self, query: dict, filters: list[dict], frm: int, size: int, sort: list,
@@ -245,10 +359,12 @@ class ElasticIndex:
             collapse={"field": "record_id", "inner_hits": {
                 "name": "pages", "size": 50, "_source": ["page"], "sort": [{"_score": "desc"},
                                                                           {"page": "asc"}]}},
-            source=["record_id", "title", "fields", "text"], track_total_hits=True).body
+            source=["record_id", "title", "fields", "text"], track_total_hits=False).body
 
+    @_guard
     def search(self, query: Query) -> SearchResult:
         """Same semantics as `EmbeddedIndex.search` (filters, phrases, tiers, facets)."""
+        self._ready()
         units, marks = tn.query_units(query.text or "")
         filters = self._filters(query)
         if not units:
@@ -259,7 +375,9 @@ class ElasticIndex:
         res = self._run(self._text_query(units, marks, False), filters, query.offset,
                         query.limit, sort, query.facets)
         total = res["aggregations"]["records"]["value"]
-        if total >= self.fuzzy_below or not any(u.fuzzy for u in units):
+        # an ID or document number that matched pins the record: no need to widen the words
+        if total >= self.fuzzy_below or not any(u.fuzzy for u in units) \
+                or (total and any(u.number for u in units)):
             return self._result(res, units, query)
         # few strict matches: list them all, then the fuzzy-only records after them
         strict = self._run(self._text_query(units, marks, False), filters, 0, max(total, 1),
@@ -272,7 +390,8 @@ class ElasticIndex:
         extra = self._result(more, units, query)
         hits = (out.hits + extra.hits)[query.offset:query.offset + query.limit]
         return SearchResult(hits=hits, total=out.total + extra.total,
-                            facets=self._merge(out.facets, extra.facets))
+                            facets=self._merge(out.facets, extra.facets),
+                            total_exact=out.total_exact and extra.total_exact)
 
     @staticmethod
     def _merge(a: dict, b: dict) -> dict:
@@ -299,5 +418,6 @@ class ElasticIndex:
         aggs = res.get("aggregations", {})
         facets = {k: {b["key"]: b["recs"]["value"] for b in aggs[k]["buckets"]}
                   for k in ("doc_type", "issuer", "year") if k in aggs} if q.facets else {}
-        return SearchResult(hits=hits, total=aggs.get("records", {}).get("value", 0),
-                            facets=facets)
+        total = aggs.get("records", {}).get("value", 0)
+        return SearchResult(hits=hits, total=total, facets=facets,
+                            total_exact=total < CARDINALITY_EXACT)

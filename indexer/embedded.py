@@ -25,21 +25,26 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from . import textnorm as tn
-from .base import Hit, IndexDoc, Query, SearchResult
+from .base import BackendUnavailable, Hit, IndexDoc, IndexOutdated, Query, SearchResult
 
 SHIFT = 12  # rowid = rid << SHIFT | page: up to 4095 pages per record, small rowid deltas
 MASK = (1 << SHIFT) - 1
+SCHEMA_VERSION = 2  # layout of this file's tables; a different one means: rebuild
 EXACT_BONUS = 10.0  # added per query unit matched with its diacritics: beats any bm25 gap
-COUNT_CAP = 10_000  # matching pages counted per query (total beyond it is a lower bound)
+PHRASE_BONUS = 5.0  # added when neighbouring query words are neighbours on the page
+COUNT_CAP = 2_000  # matching pages counted per query (total beyond it is a lower bound)
 RANK_CAP = 500  # newest matching pages scored per query
 PER_RECORD_MAX = 300  # filters selecting at most this many records are searched per record
+FUZZY_MAX = 8  # edit-distance-1 variants of a query word tried: this many common, this many rare
+FUZZY_RARE_DF = 3  # a variant on at most this many pages is likely OCR damage of the word,
+FUZZY_RATIO = 50  # ... as is one on 50 times fewer pages than the word
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Preset zlib dictionary: common administrative wording, so short pages compress well.
 ZDICT = (
     "của các và cho với được trong theo về việc này đã có không những người năm tháng ngày "
@@ -52,6 +57,7 @@ ZDICT = (
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc ỦY BAN NHÂN DÂN Số: /QĐ-UBND "
     "ông bà Nguyễn Trần Lê Phạm Hoàng Văn Thị số định danh cá nhân thường trú tại "
 )
+_TABLES = ("meta", "records", "keys", "pages", "vocab", "fo", "ex")
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS records(
@@ -64,7 +70,7 @@ CREATE TABLE IF NOT EXISTS keys(kind TEXT, value TEXT, rid INTEGER,
   PRIMARY KEY(kind, value, rid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keys_rid ON keys(rid);
 CREATE TABLE IF NOT EXISTS pages(id INTEGER PRIMARY KEY, textz BLOB);
-CREATE TABLE IF NOT EXISTS vocab(term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vocab(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fo USING fts5(t, content='', detail=full,
   tokenize="unicode61 remove_diacritics 0");
 CREATE VIRTUAL TABLE IF NOT EXISTS ex USING fts5(t, content='', detail=none,
@@ -76,38 +82,89 @@ def _q(tokens: list[str]) -> str:
     return '"' + " ".join(tokens).replace('"', "") + '"'
 
 
+def _edits1(w: str) -> set[str]:
+    """Every string at OSA distance 1 from a folded word (a-z): the OCR typos of it."""
+    split = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    out = {a + b[1:] for a, b in split if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in split if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in split if b for c in _LETTERS}
+    out |= {a + c + b for a, b in split for c in _LETTERS}
+    return out
+
+
+@dataclass
+class _Pass:
+    """One matching pass: ranked records (rid -> [score, {page: score}], best first), then the
+    ids of further matching records newest first (`tail`, read only when needed)."""
+
+    ranked: dict[int, list] = field(default_factory=dict)
+    tail: list[int] = field(default_factory=list)
+    tail_count: int = 0
+    pages: int = 0
+    exact: bool = True
+
+    @property
+    def total(self) -> int:
+        return len(self.ranked) + self.tail_count
+
+
 class EmbeddedIndex:
-    """SearchBackend on SQLite FTS5 in a single local file (WAL mode)."""
+    """SearchBackend on SQLite FTS5 in a single local file (WAL mode).
+
+    Opening never fails on an index built by another version: `search`, `upsert`, `delete`
+    and `record_ids` raise `IndexOutdated` until `clear()` (then a re-index) renews it."""
 
     def __init__(self, path: Path, fuzzy_below: int = 20) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fuzzy_below = fuzzy_below
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), isolation_level=None,
+                                      check_same_thread=False, timeout=30)
             self.db.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
             self.db.execute("DROP TABLE temp.fts5_probe")
-        except sqlite3.OperationalError as e:  # pragma: no cover - depends on the Python build
-            raise RuntimeError("this Python's SQLite lacks FTS5; use the 'es' backend") from e
-        self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as e:  # no FTS5 in this build, unreadable file/folder
+            raise BackendUnavailable(f"cannot open the search index {self.path}: {e}; "
+                                     "(no FTS5 in this SQLite? use the 'es' backend)") from e
+        except OSError as e:
+            raise BackendUnavailable(f"cannot open the search index {self.path}: {e}") from e
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA cache_size=-65536")
-        self.db.executescript(_SCHEMA)
-        row = self.db.execute("SELECT value FROM meta WHERE key='norm_version'").fetchone()
-        if row is None:
-            self._stamp()
-        elif row[0] != str(tn.NORM_VERSION):
-            raise RuntimeError(f"{self.path} was built with another text normalisation; "
-                               "rebuild it (clear() and re-index)")
-        self._zdict = self.db.execute("SELECT value FROM meta WHERE key='zdict'").fetchone()[0]
-        self._zdict = self._zdict.encode()
-        self._vocab: list[str] | None = None
-        self._vocab_set: set[str] = set()
-        self._data_version = -1
+        self.outdated = self._check_stamp()
+        if self.outdated is None:
+            if self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # optimize() can shrink it
+            self.db.executescript(_SCHEMA)
+            if self.db.execute("SELECT 1 FROM meta WHERE key='zdict'").fetchone() is None:
+                self._stamp()
+            self._zdict = self.db.execute(
+                "SELECT value FROM meta WHERE key='zdict'").fetchone()[0].encode()
+
+    def _check_stamp(self) -> str | None:
+        """Why the file can't be used as it is (None: it can, or it is new)."""
+        tables = {n for (n,) in self.db.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in tables:
+            return None if not tables & set(_TABLES) else "it has no version stamp"
+        stamp = dict(self.db.execute("SELECT key, value FROM meta"))
+        if not stamp:
+            return None if tables <= {"meta"} else "it has no version stamp"
+        if stamp.get("norm_version") != str(tn.NORM_VERSION):
+            return (f"it was built with text normalisation {stamp.get('norm_version')}, "
+                    f"this version uses {tn.NORM_VERSION}")
+        if stamp.get("schema_version") != str(SCHEMA_VERSION):
+            return (f"its layout is version {stamp.get('schema_version', 1)}, this version "
+                    f"uses {SCHEMA_VERSION}")
+        return None
+
+    def _ready(self) -> None:
+        if self.outdated:
+            raise IndexOutdated(f"{self.path}: {self.outdated}; rebuild it (digitize reindex)")
 
     def _stamp(self) -> None:
         self.db.executemany("INSERT OR REPLACE INTO meta VALUES(?, ?)",
-                            [("norm_version", str(tn.NORM_VERSION)), ("zdict", ZDICT)])
+                            [("norm_version", str(tn.NORM_VERSION)),
+                             ("schema_version", str(SCHEMA_VERSION)), ("zdict", ZDICT)])
         self._zdict = ZDICT.encode()
 
     def _zip(self, text: str) -> bytes:
@@ -126,15 +183,21 @@ class EmbeddedIndex:
         marked = dict.fromkeys(e for e, f in zip(ex, fo) if e != f)
         return " ".join(fo), " ".join(marked)
 
+    @staticmethod
+    def _words(fo: str) -> set[str]:
+        """The alphabetic folded terms of a page (what `vocab` counts, for fuzzy matching)."""
+        return {t for t in fo.split() if t.isalpha()}
+
     # ---- writing -------------------------------------------------------------------------
     def upsert(self, docs: Iterable[IndexDoc]) -> None:
         """Index records, replacing any earlier version of each; one transaction per call."""
+        self._ready()
         db = self.db
-        new_terms: set[str] = set()
+        df: Counter[str] = Counter()
         db.execute("BEGIN IMMEDIATE")
         try:
             for doc in docs:
-                rid = self._drop(doc.record_id, keep_row=True)
+                rid = self._drop(doc.record_id, df, keep_row=True)
                 f = doc.fields or {}
                 row = (doc.record_id, tn.nfc(doc.title or ""), tn.fold(str(f.get("doc_type") or "")),
                        " ".join(tn.folded_tokens(str(f.get("issuer") or ""), extras=False)),
@@ -165,21 +228,20 @@ class EmbeddedIndex:
                     prow.append((pid, self._zip(text)))
                     frow.append((pid, fo))
                     erow.append((pid, ex))
-                    new_terms.update(t for t in fo.split() if t.isalpha() and t not in self._vocab_set)
+                    df.update(self._words(fo))
                 db.executemany("INSERT OR REPLACE INTO pages VALUES(?,?)", prow)
                 db.executemany("INSERT INTO fo(rowid, t) VALUES(?,?)", frow)
                 db.executemany("INSERT INTO ex(rowid, t) VALUES(?,?)", erow)
-            if new_terms:
-                db.executemany("INSERT OR IGNORE INTO vocab VALUES(?)", [(t,) for t in new_terms])
+            db.executemany("INSERT INTO vocab VALUES(?, ?) ON CONFLICT(term) DO UPDATE "
+                           "SET df = df + excluded.df", [kv for kv in df.items() if kv[1]])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._vocab_set |= new_terms
-        self._vocab = None
 
-    def _drop(self, record_id: str, keep_row: bool = False) -> int | None:
-        """Remove a record's pages and keys (inside the caller's transaction); returns its rid."""
+    def _drop(self, record_id: str, df: Counter[str], keep_row: bool = False) -> int | None:
+        """Remove a record's pages and keys (inside the caller's transaction); returns its rid.
+        The dropped pages' terms are subtracted in `df` (applied to `vocab` by the caller)."""
         row = self.db.execute("SELECT rid FROM records WHERE record_id=?", (record_id,)).fetchone()
         if row is None:
             return None
@@ -190,6 +252,7 @@ class EmbeddedIndex:
             fo, ex = self._terms(self._unzip(blob))
             self.db.execute("INSERT INTO fo(fo, rowid, t) VALUES('delete', ?, ?)", (pid, fo))
             self.db.execute("INSERT INTO ex(ex, rowid, t) VALUES('delete', ?, ?)", (pid, ex))
+            df.subtract(self._words(fo))
         self.db.execute("DELETE FROM pages WHERE id>=? AND id<?", (lo, hi))
         self.db.execute("DELETE FROM keys WHERE rid=?", (rid,))
         if not keep_row:
@@ -198,104 +261,165 @@ class EmbeddedIndex:
 
     def delete(self, record_ids: Iterable[str]) -> None:
         """Remove records (unknown ids are ignored)."""
+        self._ready()
+        df: Counter[str] = Counter()
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for r in record_ids:
-                self._drop(r)
+                self._drop(r, df)
+            self.db.executemany("UPDATE vocab SET df = max(0, df + ?) WHERE term = ?",
+                                [(n, t) for t, n in df.items() if n])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
 
     def record_ids(self) -> set[str]:
+        self._ready()
         return {r for (r,) in self.db.execute("SELECT record_id FROM records")}
 
     def clear(self) -> None:
-        """Drop everything, including the normalisation stamp (use after a textnorm change)."""
-        self.db.executescript("BEGIN; DROP TABLE IF EXISTS fo; DROP TABLE IF EXISTS ex;"
-                              "DELETE FROM records;"
-                              "DELETE FROM keys; DELETE FROM pages; DELETE FROM vocab;"
-                              "DELETE FROM meta; COMMIT;")
+        """Drop everything and re-stamp the file with this version (also renews an outdated
+        index; re-index from the catalogue afterwards)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for t in _TABLES:
+                self.db.execute(f"DROP TABLE IF EXISTS {t}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        self.db.execute("VACUUM")  # the file is empty now: quick, and gives the space back
         self.db.executescript(_SCHEMA)
         self._stamp()
-        self._vocab, self._vocab_set = None, set()
+        self.outdated = None
 
     def optimize(self) -> None:
         """Merge FTS5 segments (after a bulk load; makes queries faster)."""
+        self._ready()
         self.db.execute("INSERT INTO fo(fo) VALUES('optimize')")
         self.db.execute("INSERT INTO ex(ex) VALUES('optimize')")
+        self.db.execute("PRAGMA incremental_vacuum")  # return the merged-away segments' pages
 
     def close(self) -> None:
         self.db.close()
 
     # ---- reading -------------------------------------------------------------------------
-    def _fuzzy(self, term: str) -> list[str]:
-        dv = self.db.execute("PRAGMA data_version").fetchone()[0]
-        if self._vocab is None or dv != self._data_version:
-            self._vocab = [t for (t,) in self.db.execute("SELECT term FROM vocab")]
-            self._vocab_set = set(self._vocab)
-            self._data_version = dv
-        found = process.extract(term, self._vocab, scorer=OSA.distance, score_cutoff=1,
-                                limit=10)
-        return [t for t, d, _ in found if t != term]
+    def _variants(self, term: str, corrections: bool) -> list[str]:
+        """Indexed terms at edit distance 1 (OCR-style: a letter dropped, added, swapped, wrong).
 
-    def _match(self, units: list[tn.QueryUnit], fuzzy: bool) -> str:
+        Always the likely OCR damage of the term: neighbours much rarer than it (on at most
+        FUZZY_RARE_DF pages, or 1/FUZZY_RATIO of its own). With `corrections` (nothing matched
+        as typed: the query itself may be misspelt) also the most frequent neighbours. Looked up
+        in `vocab` by key, so the cost doesn't grow with the vocabulary."""
+        cands = sorted(_edits1(term) - {term})
+        if not cands:
+            return []
+        rows = self.db.execute(
+            f"SELECT term, df FROM vocab WHERE df > 0 AND term IN "
+            f"({','.join('?' * (len(cands) + 1))})", [term, *cands]).fetchall()
+        own = next((df for t, df in rows if t == term), 0)
+        rows = sorted(((df, t) for t, df in rows if t != term), reverse=True)
+        rare_df = max(FUZZY_RARE_DF, own // FUZZY_RATIO)
+        rare = [t for df, t in rows if df <= rare_df][:FUZZY_MAX]
+        common = [t for df, t in rows if df > rare_df][:FUZZY_MAX] if corrections else []
+        return common + rare
+
+    def _match(self, units: list[tn.QueryUnit], variants: dict[str, list[str]] | None) -> str:
         """FTS5 expression on the folded table: every unit, any of its forms."""
         parts = []
         for u in units:
             alts = [_q(u.folded)] + [_q(a) for a in u.alts]
-            if fuzzy and u.fuzzy:
-                alts += [_q([v]) for v in self._fuzzy(u.folded[0])]
+            if variants and u.fuzzy:
+                alts += [_q([v]) for v in variants.get(u.folded[0], [])]
             parts.append("(" + " OR ".join(alts) + ")")
         return " AND ".join(parts)
 
-    def _rows(self, sql: str, args: list[Any], rids: list[int] | None) -> list[tuple]:
-        """Run `sql` (with a `{rng}` slot for rowid bounds) on the whole index, or once per
-        filtered record (a selective filter then costs a few rowid-range lookups)."""
+    def _rows(self, sql: str, args: list[Any], rids: list[int] | None,
+              limit: int | None = None) -> list[tuple]:
+        """Run `sql` (with a `{rng}` slot for rowid bounds, rows newest first) on the whole index,
+        or once per filtered record (a selective filter then costs a few rowid-range lookups)."""
+        lim = f" LIMIT {limit}" if limit else ""
         if rids is None:
-            return self.db.execute(sql.format(rng=""), args).fetchall()
+            return self.db.execute(sql.format(rng="") + lim, args).fetchall()
         out: list[tuple] = []
         for rid in rids:
             rng = f" AND rowid >= {rid << SHIFT} AND rowid < {(rid + 1) << SHIFT}"
-            out += self.db.execute(sql.format(rng=rng), args).fetchall()
-        return sorted(out, reverse=True)
+            out += self.db.execute(sql.format(rng=rng) + lim, args).fetchall()
+        out.sort(reverse=True)
+        return out[:limit] if limit else out
 
-    def _rank(self, units: list[tn.QueryUnit], marks: bool, fuzzy: bool, filt: str,
-              fargs: list[Any], rids: list[int] | None) -> tuple[dict[int, list], bool]:
-        """Matching records -> [score, {page: score}] in rank order; and whether counted fully.
+    def _pass(self, units: list[tn.QueryUnit], marks: bool, match: str, filt: str,
+              fargs: list[Any], rids: list[int] | None, want: int, facets: bool) -> _Pass:
+        """One matching pass: the newest RANK_CAP matching pages ranked, the rest counted.
 
-        The newest COUNT_CAP matching pages are counted, the newest RANK_CAP ranked (bm25 on
-        the folded text plus EXACT_BONUS per query unit also matched with its diacritics);
-        records beyond the ranked window follow, newest first, with score 0.
-        """
-        match = self._match(units, fuzzy)
-        sql = f"SELECT rowid FROM fo WHERE fo MATCH ?{filt}{{rng}} ORDER BY rowid {{o}} LIMIT {COUNT_CAP}"
-        # ascending is cheap in FTS5; only a capped (very broad) match needs the newest window
-        cand = [r for (r,) in self._rows(sql.replace("{o}", "ASC"), [match, *fargs], rids)]
-        if len(cand) >= COUNT_CAP:
-            cand = [r for (r,) in self._rows(sql.replace("{o}", "DESC"), [match, *fargs], rids)]
-        cand = sorted(cand, reverse=True)[:COUNT_CAP]
-        if not cand:
-            return {}, True
-        lo = f" AND rowid >= {cand[min(len(cand), RANK_CAP) - 1]}"
-        scores = {r: -s for r, s in self._rows(
-            f"SELECT rowid, bm25(fo) FROM fo WHERE fo MATCH ?{lo}{{rng}}", [match], rids)}
-        if marks:
-            for u in units:
-                if u.number or u.exact == u.folded:
-                    continue
-                for (r,) in self._rows(f"SELECT rowid FROM ex WHERE ex MATCH ?{lo}{{rng}}",
-                                       [" AND ".join(_q([t]) for t in u.exact)], rids):
-                    if r in scores:
-                        scores[r] += EXACT_BONUS
-        recs: dict[int, list] = {}
-        for r in cand:
-            rec = recs.setdefault(r >> SHIFT, [0.0, {}])
-            sc = scores.get(r, 0.0)
+        Ranking is bm25 on the folded text, plus EXACT_BONUS per query unit the page also has
+        with the query's diacritics and PHRASE_BONUS when neighbouring query words are
+        neighbours on the page; records beyond the ranked window follow, newest first. Counting
+        stops at COUNT_CAP pages, and record ids beyond the window are only read when the
+        requested page of results (`want` records) or the facets reach them."""
+        base = f"FROM fo WHERE fo MATCH ?{filt}{{rng}}"
+        args = [match, *fargs]
+        rows = self._rows(f"SELECT rowid, bm25(fo) {base} ORDER BY rowid DESC", args, rids,
+                          RANK_CAP)
+        res = _Pass()
+        if not rows:
+            return res
+        cut = None  # rowids below this one are beyond the ranked window
+        if len(rows) >= RANK_CAP:
+            last = rows[-1][0] >> SHIFT
+            if last != rows[0][0] >> SHIFT:  # the oldest record may have more pages below
+                rows = [r for r in rows if r[0] >> SHIFT != last]
+            cut = (rows[-1][0] >> SHIFT) << SHIFT
+        scores = {r: -s for r, s in rows}
+        win = f" AND rowid >= {rows[-1][0]} AND rowid <= {rows[0][0]}"
+        for table, expr, bonus in self._bonuses(units, marks):
+            for (r,) in self._rows(f"SELECT rowid FROM {table} WHERE {table} MATCH ?{win}{{rng}}",
+                                   [expr], rids):
+                if r in scores:
+                    scores[r] += bonus
+        ranked: dict[int, list] = {}
+        for r, sc in scores.items():
+            rec = ranked.setdefault(r >> SHIFT, [sc, {}])
             rec[1][r & MASK] = sc
             rec[0] = max(rec[0], sc)
-        order = sorted(recs.items(), key=lambda kv: (-kv[1][0], -kv[0]))
-        return dict(order), len(cand) < COUNT_CAP
+        res.ranked = dict(sorted(ranked.items(), key=lambda kv: (-kv[1][0], -kv[0])))
+        res.pages = len(rows)
+        if cut is None:
+            return res
+        below = f"SELECT rowid {base} AND rowid < {cut} ORDER BY rowid DESC"
+        cap = COUNT_CAP - res.pages
+        if facets or want > len(res.ranked) or rids is not None:
+            more = self._rows(below, args, rids, cap)
+            res.tail = list(dict.fromkeys(r >> SHIFT for (r,) in more))
+            n_pages, res.tail_count = len(more), len(res.tail)
+        else:  # count in SQLite: no Python work per matching page
+            n_pages, res.tail_count = self.db.execute(
+                f"SELECT count(*), count(DISTINCT rowid >> {SHIFT}) FROM "
+                f"({below.format(rng='')} LIMIT {cap})", args).fetchone()
+        res.pages += n_pages
+        res.exact = n_pages < cap
+        return res
+
+    @staticmethod
+    def _bonuses(units: list[tn.QueryUnit], marks: bool) -> list[tuple[str, str, float]]:
+        """(table, FTS5 expression, bonus) for what makes a page a better match: each unit
+        also matched with the query's diacritics; neighbouring query words that are neighbours
+        on the page too (a name, a subject typed without quotes)."""
+        out = []
+        if marks:
+            out += [("ex", " AND ".join(_q([t]) for t in u.exact), EXACT_BONUS) for u in units
+                    if not u.number and u.exact != u.folded]
+        run: list[str] = []
+        for u in [*units, None]:
+            if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
+                run.append(u.folded[0])
+                continue
+            if len(run) >= 2:
+                out.append(("fo", _q(run), PHRASE_BONUS))
+            run = []
+        return out
 
     def _filters(self, q: Query) -> tuple[str, list[Any]]:
         conds, args = [], []
@@ -332,6 +456,7 @@ class EmbeddedIndex:
 
     def search(self, query: Query) -> SearchResult:
         """Run a query; see the module doc for matching and ranking rules."""
+        self._ready()
         units, marks = tn.query_units(query.text or "")
         where, args = self._filters(query)
         if not units:
@@ -345,30 +470,49 @@ class EmbeddedIndex:
             else:
                 filt = f" AND (rowid >> {SHIFT}) IN (SELECT rid FROM records r WHERE {where})"
         fargs = args if filt else []
-        recs, exact = self._rank(units, marks, False, filt, fargs, rids)
+        want = query.offset + query.limit
+        match = self._match(units, None)
+        strict = self._pass(units, marks, match, filt, fargs, rids, want, query.facets)
+        order = [(r, match, v) for r, v in strict.ranked.items()]
+        order += [(r, match, None) for r in strict.tail]
+        total, exact = strict.total, strict.exact
         fuzzy_terms: set[str] = set()
-        if len(recs) < self.fuzzy_below and any(u.fuzzy for u in units):
-            more, exact2 = self._rank(units, marks, True, filt, fargs, rids)
-            new = {k: v for k, v in more.items() if k not in recs}
-            if new:
-                recs.update(new)
-                exact = exact and exact2
-                fuzzy_terms = {v for u in units if u.fuzzy for v in self._fuzzy(u.folded[0])}
-        page = list(recs.items())[query.offset:query.offset + query.limit]
+        # an ID or document number that matched pins the record: no need to widen the words
+        if strict.total < self.fuzzy_below and any(u.fuzzy for u in units) \
+                and not (strict.total and any(u.number for u in units)):
+            variants = {u.folded[0]: self._variants(u.folded[0], not strict.total)
+                        for u in units if u.fuzzy}
+            if any(variants.values()):
+                fmatch = self._match(units, variants)
+                more = self._pass(units, marks, fmatch, filt, fargs, rids, want + total,
+                                  query.facets)
+                seen = {r for r, _, _ in order}
+                order += [(r, fmatch, v) for r, v in more.ranked.items() if r not in seen]
+                order += [(r, fmatch, None) for r in more.tail if r not in seen]
+                total, exact = max(total, more.total), exact and more.exact
+                fuzzy_terms = {v for vs in variants.values() for v in vs}
         ex_terms = {t for u in units for t in u.exact}
         fo_terms = {t for u in units for t in u.folded + [x for a in u.alts for x in a]}
         hits = []
-        for rid, (score, pages) in page:
+        for rid, m, ranked in order[query.offset:want]:
             rec = self.db.execute("SELECT record_id, title, fields FROM records WHERE rid=?",
                                   (rid,)).fetchone()
+            score, pages = ranked or (0.0, self._pages_of(rid, m))
             best = sorted(pages, key=lambda p: (-pages[p], p))
             snip = tn.snippet(self._page_text((rid << SHIFT) | best[0]), ex_terms,
-                            fo_terms | fuzzy_terms)
+                              fo_terms | fuzzy_terms)
             hits.append(self._hit(rec, score, best, snip))
         facets = {}
         if query.facets:
-            facets = self._facets(",".join(str(r) for r in recs) or "NULL")
-        return SearchResult(hits=hits, total=len(recs), facets=facets, total_exact=exact)
+            facets = self._facets(",".join(str(r) for r, _, _ in order) or "NULL")
+        return SearchResult(hits=hits, total=total, facets=facets, total_exact=exact)
+
+    def _pages_of(self, rid: int, match: str) -> dict[int, float]:
+        """The pages of one record that `match` matches (for records beyond the ranked window)."""
+        rows = self.db.execute(
+            "SELECT rowid FROM fo WHERE fo MATCH ? AND rowid >= ? AND rowid < ?",
+            (match, rid << SHIFT, (rid + 1) << SHIFT)).fetchall()
+        return {r & MASK: 0.0 for (r,) in rows} or {1: 0.0}
 
     def _list(self, q: Query, where: str, args: list[Any]) -> SearchResult:
         """Filter-only query: matching records, newest issued_date first."""

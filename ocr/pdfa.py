@@ -167,4 +167,6 @@ def update_metadata(src: Path, out: Path, meta: PdfMeta, flavour: str = "2b") ->
         for k, v in info.items():
             if v:
                 pdf.docinfo[k] = v
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:  # XMP wins over Info
+            xmp.load_from_docinfo(pdf.docinfo, delete_missing=True)
         pikepdf.pdfa.save(pdf, out, flavour, output_intent="sRGB")

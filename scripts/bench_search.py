@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
 """Benchmark the embedded search index on synthetic Vietnamese administrative records.
 
-    python scripts/bench_search.py --pages 10000 100000 [--json] [--keep DIR]
+    python scripts/bench_search.py --pages 10000 100000 [--json] [--keep DIR [--reuse]]
+                                   [--compare DIR]
 
 For each size it builds a fresh index and reports: indexing rate (pages/s, normalisation
 included), query latency p50/p95 over a fixed mix (names, IDs, numbers, subject words with and
 without diacritics, OCR-style typos), index size against the plain text, and relevance: the share
-of 200 known-answer queries whose record comes first. Body text is sampled from the sentences of
-/work/shared/corpus/text/*.txt when present, else from a small built-in list.
+of 200 known-answer queries whose record comes first (IDs as typed, spaced and with O for 0;
+name + number + year with and without diacritics and with a typo). Bodies splice the sentences of
+/work/shared/corpus/text/*.txt (else a small built-in text) with generated names, places,
+numbers and OCR-style errors. --compare DIR times another implementation (a package
+`indexer_old` in DIR) on the same records and queries, interleaved, for before/after figures.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import os
 import random
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -219,62 +223,102 @@ def known_answers(docs: list[IndexDoc], rnd: random.Random, n: int = 200,
     return out
 
 
-def run(n_pages: int, keep: Path | None = None) -> dict:
+def _pct(v: list[float], p: float) -> float:
+    v = sorted(v)
+    return round(v[min(len(v) - 1, int(p * len(v)))], 1)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def backends(compare: Path | None) -> list[tuple[str, type]]:
+    """("new", this checkout's EmbeddedIndex) and, with --compare, ("old", the EmbeddedIndex of
+    the `indexer_old` package in that folder, e.g. one exported from git for a before/after)."""
+    out: list[tuple[str, type]] = [("new", EmbeddedIndex)]
+    if compare:
+        sys.path.insert(0, str(compare))
+        out.insert(0, ("old", importlib.import_module("indexer_old.embedded").EmbeddedIndex))
+    return out
+
+
+def run(n_pages: int, impls: list[tuple[str, type]], keep: Path | None = None,
+        reuse: bool = False) -> dict:
+    """Build one index per implementation from the same records (batches alternate between
+    them, so machine load hits both alike), then time the same queries on each, interleaved."""
     workdir = keep or Path(tempfile.mkdtemp(prefix="bench_search_"))
-    path = workdir / f"search-{n_pages}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    ix = EmbeddedIndex(path)
+    paths = {label: workdir / f"search-{label}-{n_pages}.sqlite3" for label, _ in impls}
+    build = not (reuse and all(p.exists() for p in paths.values()))
+    if build:
+        for path in paths.values():
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    ixs = {label: cls(paths[label]) for label, cls in impls}
     docs: list[IndexDoc] = []  # the records, without their text (for the queries)
     plain = npages = 0
-    t_index = 0.0
+    t_index = dict.fromkeys(ixs, 0.0)
+    load = {"start": _load()}
     gen = make_records(n_pages)
     while batch := list(itertools.islice(gen, 500)):
-        t0 = time.perf_counter()
-        ix.upsert(batch)
-        t_index += time.perf_counter() - t0
+        for label, ix in ixs.items() if build else ():
+            t0 = time.perf_counter()
+            ix.upsert(batch)
+            t_index[label] += time.perf_counter() - t0
         for d in batch:
             plain += sum(len(p.text.encode()) for p in d.pages)
             npages += len(d.pages)
             docs.append(IndexDoc(d.record_id, d.title, [], d.fields))
-    t0 = time.perf_counter()
-    ix.optimize()
-    ix.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    t_opt = time.perf_counter() - t0
-    size = sum(os.path.getsize(str(path) + s) for s in ("", "-wal") if os.path.exists(str(path) + s))
+        if npages % 100_000 < 1100:
+            print(f"  {npages} pages generated{'' if build else ' (reusing the index)'}, "
+                  f"load {_load()}", file=sys.stderr, flush=True)
+    load["indexed"] = _load()
+    t_opt = dict.fromkeys(ixs, 0.0)
+    for label, ix in ixs.items() if build else ():
+        t0 = time.perf_counter()
+        ix.optimize()
+        ix.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        t_opt[label] = time.perf_counter() - t0
     rnd = random.Random(11)
-    lat: dict[str, list[float]] = {}
+    lat = {label: {} for label in ixs}
     for kind, q in query_mix(docs, rnd):
+        for label, ix in ixs.items():
+            t = time.perf_counter()
+            ix.search(Query(text=q, limit=10))
+            lat[label].setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+    good = {label: {} for label in ixs}
+    for q, rid, kind in known_answers(docs, rnd, with_kind=True):
+        for label, ix in ixs.items():
+            hits = ix.search(Query(text=q, limit=3)).hits
+            good[label].setdefault(kind, []).append(bool(hits) and hits[0].record_id == rid)
+    load["queried"] = _load()
+    out = {"pages": npages, "records": len(docs), "plain_text_mb": round(plain / 1e6, 1),
+           "load_avg": load, "built": build}
+    for label, ix in ixs.items():
         t = time.perf_counter()
-        ix.search(Query(text=q, limit=10))
-        lat.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
-    allq = sorted(x for v in lat.values() for x in v)
-
-    def pct(v: list[float], p: float) -> float:
-        v = sorted(v)
-        return round(v[min(len(v) - 1, int(p * len(v)))], 1)
-
-    good = 0
-    for q, rid in known_answers(docs, rnd):
-        hits = ix.search(Query(text=q, limit=3)).hits
-        good += bool(hits) and hits[0].record_id == rid
-    t = time.perf_counter()
-    ix.search(Query(person_id=docs[0].fields["person_ids"][0]))
-    filt_ms = (time.perf_counter() - t) * 1000
-    ix.close()
-    if keep is None:
-        for s in ("", "-wal", "-shm"):
-            Path(str(path) + s).unlink(missing_ok=True)
-    return {
-        "pages": npages, "records": len(docs), "index_s": round(t_index, 1),
-        "index_pages_per_s": round(npages / t_index),
-        "optimize_s": round(t_opt, 1), "plain_text_mb": round(plain / 1e6, 1),
-        "index_mb": round(size / 1e6, 1), "size_ratio": round(size / plain, 2),
-        "latency_ms": {"p50": pct(allq, .5), "p95": pct(allq, .95), "max": round(allq[-1], 1),
-                       **{k: {"p50": pct(v, .5), "p95": pct(v, .95)} for k, v in lat.items()}},
-        "person_id_listing_ms": round(filt_ms, 1),
-        "relevance_top1": round(100 * good / 200, 1),
-    }
+        ix.search(Query(person_id=docs[0].fields["person_ids"][0]))
+        filt_ms = (time.perf_counter() - t) * 1000
+        ix.close()
+        path = paths[label]
+        size = sum(os.path.getsize(str(path) + s) for s in ("", "-wal")
+                   if os.path.exists(str(path) + s))
+        if keep is None:
+            for s in ("", "-wal", "-shm"):
+                Path(str(path) + s).unlink(missing_ok=True)
+        allq = [x for v in lat[label].values() for x in v]
+        oks = [x for v in good[label].values() for x in v]
+        out[label] = {
+            "index_s": round(t_index[label], 1),
+            "index_pages_per_s": round(npages / t_index[label]) if build else None,
+            "optimize_s": round(t_opt[label], 1),
+            "index_mb": round(size / 1e6, 1), "size_ratio": round(size / plain, 2),
+            "latency_ms": {"p50": _pct(allq, .5), "p95": _pct(allq, .95), "max": round(max(allq), 1),
+                           **{k: {"p50": _pct(v, .5), "p95": _pct(v, .95)}
+                              for k, v in lat[label].items()}},
+            "person_id_listing_ms": round(filt_ms, 1),
+            "relevance_top1": round(100 * sum(oks) / len(oks), 1),
+            "relevance_by_kind": {k: round(100 * sum(v) / len(v)) for k, v in good[label].items()},
+        }
+    return out
 
 
 def main() -> None:
@@ -282,18 +326,25 @@ def main() -> None:
     ap.add_argument("--pages", type=int, nargs="+", default=[10000])
     ap.add_argument("--json", action="store_true", help="print one JSON object per size")
     ap.add_argument("--keep", type=Path, help="build the indexes in this folder and keep them")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --keep: query the indexes kept there instead of rebuilding them")
+    ap.add_argument("--compare", type=Path,
+                    help="folder holding an `indexer_old` package: benchmark it side by side")
     a = ap.parse_args()
+    impls = backends(a.compare)
     for n in a.pages:
-        r = run(n, a.keep)
+        r = run(n, impls, a.keep, a.reuse)
         if a.json:
             print(json.dumps(r, ensure_ascii=False), flush=True)
-        else:
-            lat = r["latency_ms"]
-            print(f"{r['pages']:>9} pages ({r['records']} records): index {r['index_pages_per_s']}"
-                  f" pages/s (+{r['optimize_s']} s optimize), size {r['index_mb']} MB ="
-                  f" {r['size_ratio']}x of {r['plain_text_mb']} MB text, query p50 {lat['p50']} ms"
-                  f" p95 {lat['p95']} ms max {lat['max']} ms, relevance {r['relevance_top1']}% top-1",
-                  flush=True)
+            continue
+        print(f"{r['pages']:>9} pages ({r['records']} records, {r['plain_text_mb']} MB text), "
+              f"load average {r['load_avg']}", flush=True)
+        for label, _ in impls:
+            x, lat = r[label], r[label]["latency_ms"]
+            print(f"  {label}: index {x['index_pages_per_s']} pages/s (+{x['optimize_s']} s "
+                  f"optimize), size {x['index_mb']} MB = {x['size_ratio']}x, query p50 {lat['p50']}"
+                  f" ms p95 {lat['p95']} ms max {lat['max']} ms, relevance {x['relevance_top1']}% "
+                  f"top-1 {x['relevance_by_kind']}", flush=True)
             for k, v in lat.items():
                 if isinstance(v, dict):
                     print(f"{'':>12}{k:<16} p50 {v['p50']:>7} ms  p95 {v['p95']:>7} ms")

@@ -37,7 +37,7 @@ def page_count(pdf: Path) -> int:
     return int(next(l.split()[-1] for l in out.splitlines() if l.startswith("Pages:")))
 
 
-PREP_TAG = "prep1"  # OCR through ocr.prepare.prepare_page, as digitize/worker.py does
+PREP_TAG = "prep2-ocr150"  # OCR through ocr.prepare.prepare_page (OCR copy at <= 150 DPI), as digitize/worker.py does
 
 
 def _words_to_json(words: list[Word]) -> list[list]:

@@ -54,7 +54,7 @@ def backend(request, tmp_path):
     b.upsert(DOCS)
     yield b
     if request.param == "es":
-        b.clear()
+        b.drop()
     b.close()
 
 
@@ -149,3 +149,81 @@ def test_upsert_is_idempotent_and_delete(backend):
     backend.delete(["A", "nope"])
     assert backend.record_ids() == {"B", "C", "D"}
     assert ids(backend, "thuy loi") == []
+
+
+# ---- embedded backend only: versioning, errors, capped counting ----------------------------
+
+def test_embedded_outdated_index_raises_until_cleared(tmp_path):
+    from indexer import embedded
+    from indexer.base import IndexOutdated
+
+    b = open_backend("embedded", tmp_path)
+    b.upsert(DOCS)
+    b.db.execute("UPDATE meta SET value='0' WHERE key='norm_version'")
+    b.close()
+    b = open_backend("embedded", tmp_path)  # opening works: the pipeline can still rebuild
+    for call in (lambda: b.search(Query(text="nguyen")), lambda: b.upsert(DOCS),
+                 lambda: b.delete(["A"]), b.record_ids):
+        with pytest.raises(IndexOutdated, match="reindex"):
+            call()
+    b.clear()
+    assert b.record_ids() == set()
+    b.upsert(DOCS)
+    assert ids(b, "038085001234") == ["A"]
+    b.db.execute("DELETE FROM meta WHERE key='schema_version'")  # a file from before versioning
+    b.close()
+    with pytest.raises(IndexOutdated):
+        open_backend("embedded", tmp_path).search(Query(text="an"))
+    assert embedded.SCHEMA_VERSION >= 2
+
+
+def test_embedded_unavailable_where_the_file_cannot_be(tmp_path):
+    from indexer.base import BackendUnavailable
+
+    (tmp_path / "archive").write_text("a file where the archive folder should be")
+    with pytest.raises(BackendUnavailable):
+        open_backend("embedded", tmp_path / "archive")
+
+
+def test_embedded_caps_counting_and_pages_through_the_tail(tmp_path, monkeypatch):
+    from indexer import embedded
+
+    monkeypatch.setattr(embedded, "RANK_CAP", 5)
+    monkeypatch.setattr(embedded, "COUNT_CAP", 12)
+    b = open_backend("embedded", tmp_path)
+    b.upsert([IndexDoc(f"P{i:02d}", f"Tờ trình {i}", [IndexPage(1, f"ngân sách số {i}")])
+              for i in range(25)])
+    seen = []
+    for off in range(0, 15, 3):
+        r = b.search(Query(text="ngân sách", limit=3, offset=off))
+        assert r.total == 12 and r.total_exact is False
+        seen += [h.record_id for h in r.hits]
+    assert seen[:4] == ["P24", "P23", "P22", "P21"]  # ranked window: newest, all equal scores
+    assert len(seen) == len(set(seen)) == 12 and all(h.pages == [1] for h in r.hits)
+    r = b.search(Query(text="ngân sách", facets=True))
+    assert r.total == 12 and r.total_exact is False
+    b.close()
+
+
+def test_embedded_skips_fuzzy_when_an_id_matched(tmp_path, monkeypatch):
+    from indexer import embedded
+
+    b = open_backend("embedded", tmp_path)
+    b.upsert(DOCS)
+    calls = []
+    real = embedded.EmbeddedIndex._variants
+    monkeypatch.setattr(embedded.EmbeddedIndex, "_variants",
+                        lambda self, *a: calls.append(a) or real(self, *a))
+    assert ids(b, "Nguyễn Văn An 038085001234") == ["A"]
+    assert calls == []  # the ID pinned the record: no fuzzy pass
+    assert ids(b, "Nguyễn Vaan An 038085001234") == ["A"]  # a typo in the query: corrected
+    assert calls
+    b.close()
+
+
+def test_es_unreachable_raises_backend_unavailable():
+    pytest.importorskip("elasticsearch")
+    from indexer.base import BackendUnavailable
+
+    with pytest.raises(BackendUnavailable):
+        open_backend("es", None, es_url="http://127.0.0.1:9", index_prefix="digitize-none")

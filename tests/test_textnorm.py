@@ -54,3 +54,38 @@ def test_query_units():
     assert units[2].folded == ["04qdubnd"] and units[2].alts == [["04", "qd", "ubnd"]]
     assert units[3].folded == ["hoa"] and units[3].fuzzy
     assert tn.query_units("nguyen van an")[1] is False
+
+
+@pytest.mark.parametrize("a,b", [
+    ("hoà", "hòa"), ("HOÀ", "HÒA"), ("thuỷ", "thủy"), ("Thuỵ", "Thụy"), ("UỶ BAN", "ỦY BAN"),
+    ("uỷ ban", "ủy ban"), ("khoẻ", "khỏe"), ("xoè", "xòe"), ("qùynh", "quỳnh"),
+    ("QÙYNH", "QUỲNH"), ("qúa", "quá"), ("gìa", "già"), ("gĩưa", "giữa"),
+])
+def test_old_and_new_tone_placement_meet(a, b):
+    assert tn.canonical_tones(a) == tn.canonical_tones(b) == unicodedata.normalize("NFC", b)
+    assert tn.exact_tokens(a) == tn.exact_tokens(b)
+
+
+@pytest.mark.parametrize("word", [
+    "quỳnh", "Quỳnh", "QUỲNH", "giữa", "GIỮA", "qua", "quà", "quả", "quốc", "quyển", "quyết",
+    "gì", "gìn", "giếng", "già", "giũa", "khuya", "thuở", "của", "mùa", "nghĩa", "hoàn",
+])
+def test_qu_and_gi_onsets_keep_tone_on_the_vowel(word):
+    """In "qu"/"gi" the u/i belong to the onset: "quỳnh" is not "qùynh", "giữa" not "gĩưa"."""
+    assert tn.canonical_tones(word) == word
+    assert tn.canonical_tones(unicodedata.normalize("NFD", word)) == word
+
+
+def test_qu_gi_fold():
+    assert [tn.fold(w) for w in ("quỳnh", "giữa", "qua", "Quỷ", "GIẤY")] == \
+        ["quynh", "giua", "qua", "quy", "giay"]
+
+
+@pytest.mark.parametrize("text", [
+    "CCCD 038085001234", "CCCD O38085001234", "CCCD 0380 8500 1234", "CCCD 038 085 001 234",
+    "CCCD O38O85OO1234",
+])
+def test_personal_id_found_in_ocr_variants(text):
+    assert "038085001234" in tn.exact_tokens(text)
+    units, _ = tn.query_units("038085001234")
+    assert units[0].folded == ["038085001234"]

@@ -1,0 +1,64 @@
+"""Review, correction, dossier links and exports through the real CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+
+import pytest
+
+from conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory, decision_page):
+    a = tmp_path_factory.mktemp("cur") / "archive"
+    res = run_cli("ingest", str(decision_page), "--archive", str(a), "--json", "-j", "1")
+    assert res.code == 0, res.output
+    return a, res.objects()[0]["record_id"]
+
+
+def test_set_field_goes_to_history_index_and_pdf(archive):
+    a, rid = archive
+    res = run_cli("set", rid, "number", "16/QĐ-UBND", "--archive", str(a), "--user", "officer1")
+    assert res.code == 0, res.output
+    doc = run_cli("show", rid, "--archive", str(a), "--json").objects()[0]
+    assert doc["fields"]["number"]["value"] == "16/QĐ-UBND"
+    assert doc["fields"]["number_seq"]["value"] == "16"
+    ev = doc["history"][-1]
+    assert ev["action"] == "corrected" and ev["actor"] == "officer1"
+    assert ev["detail"]["new"] == "16/QĐ-UBND"
+    hits = run_cli("search", "--number", "16/QD-UBND", "--archive", str(a), "--json").objects()
+    assert [h["record_id"] for h in hits[0]["hits"]] == [rid]
+    info = subprocess.run(["pdfinfo", doc["pdf"]], capture_output=True, text=True).stdout
+    assert "16/QĐ-UBND" in info
+    assert run_cli("verify", "--archive", str(a)).code == 0
+    bad = run_cli("set", rid, "issued_date", "2025-02-30", "--archive", str(a))
+    assert bad.code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def test_link_dossier_and_person_search(archive):
+    a, rid = archive
+    res = run_cli("link", rid, "--dossier", "H15.50.05.13-261008-0975", "--archive", str(a))
+    assert res.code == 0 and "linked" in res.output
+    listed = run_cli("dossier", "H15.50.05.13-261008-0975", "--archive", str(a), "--json")
+    assert [r["record_id"] for r in listed.objects()[0]["records"]] == [rid]
+    hits = run_cli("search", "--dossier", "H15.50.05.13-261008-0975", "--archive", str(a),
+                   "--json").objects()[0]["hits"]
+    assert [h["record_id"] for h in hits] == [rid]
+    warn = run_cli("link", rid, "--dossier", "not-a-code", "--archive", str(a))
+    assert "warning" in warn.output
+    doc = run_cli("show", rid, "--archive", str(a), "--json").objects()[0]
+    assert "linked" in [e["action"] for e in doc["history"]]
+
+
+def test_export_csv_with_circular_05_names(archive, tmp_path):
+    a, rid = archive
+    out = tmp_path / "tt05.csv"
+    assert run_cli("export", str(out), "--format", "csv", "--names", "tt05",
+                   "--archive", str(a)).code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert rows[0]["Identifier"] == rid
+    assert rows[0]["TypeName"] == "QUYẾT ĐỊNH"
+    assert rows[0]["PageAmount"] == "1"
+    assert rows[0]["Language"] == "Tiếng Việt"
