@@ -33,11 +33,13 @@ from typing import Any, Iterable
 from . import textnorm as tn
 from .base import BackendUnavailable, Hit, IndexDoc, IndexOutdated, Query, SearchResult
 
-SHIFT = 12  # rowid = rid << SHIFT | page: up to 4095 pages per record, small rowid deltas
+SHIFT = 12  # up to 4095 pages per record, small rowid deltas
 MASK = (1 << SHIFT) - 1
+TOP = (1 << 40) - 1  # rowid = (TOP - rid) << SHIFT | page: the newest record has the lowest rowids
 SCHEMA_VERSION = 2  # layout of this file's tables; a different one means: rebuild
 EXACT_BONUS = 10.0  # added per query unit matched with its diacritics: beats any bm25 gap
-PHRASE_BONUS = 5.0  # added when neighbouring query words are neighbours on the page
+PHRASE_BONUS = 5.0  # added per pair of neighbouring query words that are neighbours on the page
+FIELD_BONUS = 10.0  # the record's own document number / person ID is in the query
 COUNT_CAP = 2_000  # matching pages counted per query (total beyond it is a lower bound)
 RANK_CAP = 500  # newest matching pages scored per query
 PER_RECORD_MAX = 300  # filters selecting at most this many records are searched per record
@@ -76,6 +78,16 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fo USING fts5(t, content='', detail=full,
 CREATE VIRTUAL TABLE IF NOT EXISTS ex USING fts5(t, content='', detail=none,
   tokenize="unicode61 remove_diacritics 0");
 """
+
+
+def _pid(rid: int, page: int) -> int:
+    """Page rowid: newest records first in rowid order, which is the order FTS5 reads fastest
+    (a descending scan has to load every common term's whole doclist)."""
+    return ((TOP - rid) << SHIFT) | page
+
+
+def _rid(pid: int) -> int:
+    return TOP - (pid >> SHIFT)
 
 
 def _q(tokens: list[str]) -> str:
@@ -224,7 +236,7 @@ class EmbeddedIndex:
                     if not 0 < p.page <= MASK:
                         raise ValueError(f"{doc.record_id}: page {p.page} outside 1..{MASK}")
                     fo, ex = self._terms(text)
-                    pid = (rid << SHIFT) | p.page
+                    pid = _pid(rid, p.page)
                     prow.append((pid, self._zip(text)))
                     frow.append((pid, fo))
                     erow.append((pid, ex))
@@ -246,7 +258,7 @@ class EmbeddedIndex:
         if row is None:
             return None
         rid = row[0]
-        lo, hi = rid << SHIFT, (rid + 1) << SHIFT
+        lo, hi = _pid(rid, 0), _pid(rid, 0) + MASK + 1
         for pid, blob in self.db.execute("SELECT id, textz FROM pages WHERE id>=? AND id<?",
                                          (lo, hi)).fetchall():
             fo, ex = self._terms(self._unzip(blob))
@@ -345,13 +357,14 @@ class EmbeddedIndex:
             return self.db.execute(sql.format(rng="") + lim, args).fetchall()
         out: list[tuple] = []
         for rid in rids:
-            rng = f" AND rowid >= {rid << SHIFT} AND rowid < {(rid + 1) << SHIFT}"
+            rng = f" AND rowid > {_pid(rid, 0)} AND rowid <= {_pid(rid, MASK)}"
             out += self.db.execute(sql.format(rng=rng) + lim, args).fetchall()
-        out.sort(reverse=True)
+        out.sort()
         return out[:limit] if limit else out
 
-    def _pass(self, units: list[tn.QueryUnit], marks: bool, match: str, filt: str,
-              fargs: list[Any], rids: list[int] | None, want: int, facets: bool) -> _Pass:
+    def _pass(self, units: list[tn.QueryUnit], marks: bool,
+              variants: dict[str, list[str]] | None, filt: str, fargs: list[Any],
+              rids: list[int] | None, want: int, facets: bool) -> _Pass:
         """One matching pass: the newest RANK_CAP matching pages ranked, the rest counted.
 
         Ranking is bm25 on the folded text, plus EXACT_BONUS per query unit the page also has
@@ -359,40 +372,42 @@ class EmbeddedIndex:
         neighbours on the page; records beyond the ranked window follow, newest first. Counting
         stops at COUNT_CAP pages, and record ids beyond the window are only read when the
         requested page of results (`want` records) or the facets reach them."""
+        match = self._match(units, variants)
         base = f"FROM fo WHERE fo MATCH ?{filt}{{rng}}"
         args = [match, *fargs]
-        rows = self._rows(f"SELECT rowid, bm25(fo) {base} ORDER BY rowid DESC", args, rids,
-                          RANK_CAP)
+        rows = self._rows(f"SELECT rowid, bm25(fo) {base} ORDER BY rowid", args, rids, RANK_CAP)
         res = _Pass()
         if not rows:
             return res
-        cut = None  # rowids below this one are beyond the ranked window
+        cut = None  # rowids above this one are beyond the ranked window
         if len(rows) >= RANK_CAP:
-            last = rows[-1][0] >> SHIFT
-            if last != rows[0][0] >> SHIFT:  # the oldest record may have more pages below
-                rows = [r for r in rows if r[0] >> SHIFT != last]
-            cut = (rows[-1][0] >> SHIFT) << SHIFT
+            last = _rid(rows[-1][0])
+            if last != _rid(rows[0][0]):  # the oldest record may have more pages further on
+                rows = [r for r in rows if _rid(r[0]) != last]
+            cut = rows[-1][0] | MASK
         scores = {r: -s for r, s in rows}
-        win = f" AND rowid >= {rows[-1][0]} AND rowid <= {rows[0][0]}"
-        for table, expr, bonus in self._bonuses(units, marks):
+        win = f" AND rowid >= {rows[0][0]} AND rowid <= {rows[-1][0]}"
+        for table, expr, bonus in self._bonuses(units, marks, variants):
             for (r,) in self._rows(f"SELECT rowid FROM {table} WHERE {table} MATCH ?{win}{{rng}}",
                                    [expr], rids):
                 if r in scores:
                     scores[r] += bonus
+        named = self._field_bonus(units, {_rid(r) for r in scores})
         ranked: dict[int, list] = {}
         for r, sc in scores.items():
-            rec = ranked.setdefault(r >> SHIFT, [sc, {}])
+            sc += FIELD_BONUS if _rid(r) in named else 0.0
+            rec = ranked.setdefault(_rid(r), [sc, {}])
             rec[1][r & MASK] = sc
             rec[0] = max(rec[0], sc)
         res.ranked = dict(sorted(ranked.items(), key=lambda kv: (-kv[1][0], -kv[0])))
         res.pages = len(rows)
         if cut is None:
             return res
-        below = f"SELECT rowid {base} AND rowid < {cut} ORDER BY rowid DESC"
+        below = f"SELECT rowid {base} AND rowid > {cut} ORDER BY rowid"
         cap = COUNT_CAP - res.pages
         if facets or want > len(res.ranked) or rids is not None:
             more = self._rows(below, args, rids, cap)
-            res.tail = list(dict.fromkeys(r >> SHIFT for (r,) in more))
+            res.tail = list(dict.fromkeys(_rid(r) for (r,) in more))
             n_pages, res.tail_count = len(more), len(res.tail)
         else:  # count in SQLite: no Python work per matching page
             n_pages, res.tail_count = self.db.execute(
@@ -403,23 +418,38 @@ class EmbeddedIndex:
         return res
 
     @staticmethod
-    def _bonuses(units: list[tn.QueryUnit], marks: bool) -> list[tuple[str, str, float]]:
+    def _bonuses(units: list[tn.QueryUnit], marks: bool,
+                 variants: dict[str, list[str]] | None) -> list[tuple[str, str, float]]:
         """(table, FTS5 expression, bonus) for what makes a page a better match: each unit
-        also matched with the query's diacritics; neighbouring query words that are neighbours
-        on the page too (a name, a subject typed without quotes)."""
+        also matched with the query's diacritics; each pair of neighbouring query words that
+        are neighbours on the page too (a name, a subject typed without quotes), one of them
+        possibly as one of its fuzzy `variants`."""
         out = []
         if marks:
             out += [("ex", " AND ".join(_q([t]) for t in u.exact), EXACT_BONUS) for u in units
                     if not u.number and u.exact != u.folded]
-        run: list[str] = []
-        for u in [*units, None]:
-            if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
-                run.append(u.folded[0])
-                continue
-            if len(run) >= 2:
-                out.append(("fo", _q(run), PHRASE_BONUS))
-            run = []
+        words = [u.folded[0] if not u.number and len(u.folded) == 1 and not u.alts else None
+                 for u in units]
+        var = variants or {}
+        for a, b in zip(words, words[1:]):
+            if a and b:
+                pairs = [[a, b]] + [[v, b] for v in var.get(a, [])] + \
+                    [[a, v] for v in var.get(b, [])]
+                out.append(("fo", " OR ".join(_q(p) for p in pairs), PHRASE_BONUS))
         return out
+
+    def _field_bonus(self, units: list[tn.QueryUnit], rids: Iterable[int]) -> set[int]:
+        """Records (of `rids`) whose own document number or person ID is one the query names:
+        a user typing a number means that document, not the ones citing it."""
+        keys = [u.folded[0] for u in units if u.number]
+        rids = list(rids)
+        if not keys or not rids:
+            return set()
+        qk, qr = ",".join("?" * len(keys)), ",".join(str(r) for r in rids)
+        return {r for (r,) in self.db.execute(
+            f"SELECT rid FROM records WHERE number_n IN ({qk}) AND rid IN ({qr}) UNION "
+            f"SELECT rid FROM keys WHERE kind='p' AND value IN ({qk}) AND rid IN ({qr})",
+            keys + keys)}
 
     def _filters(self, q: Query) -> tuple[str, list[Any]]:
         conds, args = [], []
@@ -468,11 +498,12 @@ class EmbeddedIndex:
             if len(found) <= PER_RECORD_MAX:
                 rids = found
             else:
-                filt = f" AND (rowid >> {SHIFT}) IN (SELECT rid FROM records r WHERE {where})"
+                filt = (f" AND {TOP} - (rowid >> {SHIFT}) IN "
+                        f"(SELECT rid FROM records r WHERE {where})")
         fargs = args if filt else []
         want = query.offset + query.limit
         match = self._match(units, None)
-        strict = self._pass(units, marks, match, filt, fargs, rids, want, query.facets)
+        strict = self._pass(units, marks, None, filt, fargs, rids, want, query.facets)
         order = [(r, match, v) for r, v in strict.ranked.items()]
         order += [(r, match, None) for r in strict.tail]
         total, exact = strict.total, strict.exact
@@ -484,7 +515,7 @@ class EmbeddedIndex:
                         for u in units if u.fuzzy}
             if any(variants.values()):
                 fmatch = self._match(units, variants)
-                more = self._pass(units, marks, fmatch, filt, fargs, rids, want + total,
+                more = self._pass(units, marks, variants, filt, fargs, rids, want + total,
                                   query.facets)
                 seen = {r for r, _, _ in order}
                 order += [(r, fmatch, v) for r, v in more.ranked.items() if r not in seen]
@@ -499,7 +530,7 @@ class EmbeddedIndex:
                                   (rid,)).fetchone()
             score, pages = ranked or (0.0, self._pages_of(rid, m))
             best = sorted(pages, key=lambda p: (-pages[p], p))
-            snip = tn.snippet(self._page_text((rid << SHIFT) | best[0]), ex_terms,
+            snip = tn.snippet(self._page_text(_pid(rid, best[0])), ex_terms,
                               fo_terms | fuzzy_terms)
             hits.append(self._hit(rec, score, best, snip))
         facets = {}
@@ -510,8 +541,8 @@ class EmbeddedIndex:
     def _pages_of(self, rid: int, match: str) -> dict[int, float]:
         """The pages of one record that `match` matches (for records beyond the ranked window)."""
         rows = self.db.execute(
-            "SELECT rowid FROM fo WHERE fo MATCH ? AND rowid >= ? AND rowid < ?",
-            (match, rid << SHIFT, (rid + 1) << SHIFT)).fetchall()
+            "SELECT rowid FROM fo WHERE fo MATCH ? AND rowid >= ? AND rowid <= ?",
+            (match, _pid(rid, 1), _pid(rid, MASK))).fetchall()
         return {r & MASK: 0.0 for (r,) in rows} or {1: 0.0}
 
     def _list(self, q: Query, where: str, args: list[Any]) -> SearchResult:
@@ -524,7 +555,7 @@ class EmbeddedIndex:
             [*args, q.limit, q.offset]).fetchall()
         hits = []
         for rid, *rec in rows:
-            text = self._page_text((rid << SHIFT) | 1)
+            text = self._page_text(_pid(rid, 1))
             hits.append(self._hit(tuple(rec), 0.0, [], " ".join(text.split()[:24])))
         facets = self._facets(f"SELECT rid FROM records r {w}", args) if q.facets else {}
         return SearchResult(hits=hits, total=total, facets=facets)

@@ -307,6 +307,10 @@ def _signer_fields(out: dict, page_segs, header_bottom) -> None:
         low = any(w.conf < 50 for s in block for w in s.words) and not (repaired or rep)
         # "TM. <body>" / "KT. <position>" announce a further line: the block is cut short.
         low = low or bool(re.match(r"^(tm|kt|tl|tuq)\.", fold(lines[-1]) if lines else "tm."))
+        # A bare position with unread text right above it: the "TM. ..." line is probably
+        # under the seal, so the title may be incomplete.
+        low = low or (not re.match(r"^(tm|kt|tl|tuq|q)\.", fold(lines[0]) if lines else "")
+                      and _text_just_above(block[0], segs))
         ev = " / ".join(s.text for s in block) + (f" [unknown: {' '.join(unknown)}]" if unknown
                                                    else "")
         out["signer_title"] = _seg_field("signer_title", title, block, ev,
@@ -318,6 +322,16 @@ def _signer_fields(out: dict, page_segs, header_bottom) -> None:
         if name is not None:
             _name_field(out, name, page.page_no)
         return
+
+
+def _text_just_above(first: Segment, segs: list[Segment]) -> bool:
+    """Is there a line within two line heights above `first`, overlapping it horizontally?"""
+    for t in segs:
+        if t is first or t.y1 > first.y0 or first.y0 - t.y1 > 2 * first.height:
+            continue
+        if min(t.x1, first.x1) - max(t.x0, first.x0) > 0:
+            return True
+    return False
 
 
 def _name_field(out: dict, name: Segment, page_no: int) -> None:
