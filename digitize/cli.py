@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ def _emit_json(obj: Any) -> None:
 
 class _Cli(click.Group):
     def invoke(self, ctx):
+        logging.basicConfig(level=logging.WARNING, format="digitize: %(message)s",
+                            stream=sys.stderr)
         try:
             return super().invoke(ctx)
         except DigitizeError as e:

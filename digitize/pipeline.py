@@ -9,6 +9,7 @@ the next run ingests again; `reconcile` drops index entries the catalogue does n
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import time
@@ -22,17 +23,17 @@ from digitize import record as rec
 from digitize.config import Settings
 from digitize.discover import DocumentInput, discover, show_path
 from digitize.dedup import find_probable_duplicate
-from digitize.errors import StorageError
+from digitize.errors import BackendError, DigitizeError, StorageError
 from digitize.fields import extract_fields
 from digitize.fields.model import Field
 from digitize.worker import PageDone, PageTask, process_page
-from indexer.base import SearchBackend
+from indexer.base import BackendUnavailable, IndexDoc, SearchBackend
 from indexer.registry import open_backend
 from ocr.engine import EngineSettings, TesseractEngine
 from ocr.errors import InputError
 from ocr.images import SourceInfo, load_image_file, probe
-from ocr.types import Box
 from ocr.pdfa import PdfPage
+from ocr.types import Box
 from storage.archive import Archive
 from storage.catalogue import Catalogue, now_iso
 from storage.files import StorageFull, remove_tree, sha256_file
@@ -70,6 +71,9 @@ class _Pending:
     done: dict[int, PageDone] = field(default_factory=dict)
 
 
+log = logging.getLogger("digitize")
+
+
 def record_id_for(hashes: list[str]) -> str:
     """Stable id of a document: derived from the SHA-256 of its files, in page order."""
     return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
@@ -82,12 +86,59 @@ class Store:
         self.settings = settings
         self.archive = Archive(settings.archive)
         self.catalogue = Catalogue(self.archive.catalogue_path)
-        self.index: SearchBackend = open_backend(settings.backend, self.archive.root,
-                                                 es_url=settings.es_url)
+        try:
+            self.index: SearchBackend = open_backend(settings.backend, self.archive.root,
+                                                     es_url=settings.es_url)
+        except BackendUnavailable as e:
+            self.catalogue.close()
+            raise BackendError(str(e)) from e
+        except ValueError as e:
+            self.catalogue.close()
+            raise DigitizeError(str(e)) from e
+        if getattr(self.index, "outdated", None):
+            if settings.backend != "embedded":
+                raise BackendError(f"{self.index.outdated}: run `digitize reindex --backend "
+                                   f"{settings.backend}`")
+            log.warning("search index was built by another version: rebuilding it from the "
+                        "archive")
+            self.rebuild_index()
 
     def close(self) -> None:
         self.index.close()
         self.catalogue.close()
+
+    def index_docs(self) -> Iterator[IndexDoc]:
+        """What the index should hold for every catalogued record (read from the archive)."""
+        for doc in self.catalogue.iter_docs():
+            texts = rec.read_page_texts(self.archive.record_dir(doc["id"]),
+                                        doc.get("page_count", 0))
+            doc["dossiers"] = self.catalogue.dossiers_of(doc["id"])
+            yield rec.index_doc(doc, texts)
+
+    def rebuild_index(self) -> int:
+        """Rebuild the search index from the archive, the source of truth. Backends that can
+        build a new index aside and switch to it atomically (Elasticsearch) do so."""
+        n = 0
+
+        def counted() -> Iterator[IndexDoc]:
+            nonlocal n
+            for d in self.index_docs():
+                n += 1
+                yield d
+        rebuild = getattr(self.index, "rebuild", None)
+        if rebuild is not None:
+            rebuild(counted())
+        else:
+            self.index.clear()
+            batch: list[IndexDoc] = []
+            for d in counted():
+                batch.append(d)
+                if len(batch) >= 200:
+                    self.index.upsert(batch)
+                    batch = []
+            if batch:
+                self.index.upsert(batch)
+        return n
 
     def reconcile(self) -> int:
         """Drop index entries of records the catalogue does not hold (left by a crash)."""

@@ -197,15 +197,7 @@ def _open_out(out: Path):
 
 def reindex(settings: Settings) -> int:
     with open_store(settings) as store:
-        store.index.clear()
-        n = 0
-        for doc in store.catalogue.iter_docs():
-            texts = rec.read_page_texts(store.archive.record_dir(doc["id"]),
-                                        doc.get("page_count", 0))
-            doc["dossiers"] = store.catalogue.dossiers_of(doc["id"])
-            store.index.upsert([rec.index_doc(doc, texts)])
-            n += 1
-        return n
+        return store.rebuild_index()
 
 
 def review(settings: Settings) -> list[dict[str, Any]]:
