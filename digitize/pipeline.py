@@ -173,16 +173,21 @@ class Ingestor:
         self.store.archive.clean_staging()
         self.store.reconcile()
         yield from failed or []
-        ready: list[_Pending] = []
+        yield from self._run_pages(self._admitted(docs))
+
+    def _admitted(self, docs: list[DocumentInput]) -> Iterator[DocOutcome | _Pending]:
+        """Check, hash and stage documents one at a time, as the workers need more pages, so
+        a batch of any size starts at once and holds only the documents in flight."""
         seen: set[str] = set()
+        pages = 0
         for doc in docs:
             outcome, pending = self._admit(doc, seen)
             if outcome:
                 yield outcome
             if pending:
-                ready.append(pending)
-        self.on_total(sum(p.total for p in ready))
-        yield from self._run_pages(ready)
+                pages += pending.total
+                self.on_total(pages)
+                yield pending
 
     def _admit(self, doc: DocumentInput, seen: set[str]) -> tuple[DocOutcome | None, _Pending | None]:
         doc.name = show_path(doc.name)  # a file name that is not valid UTF-8 must stay printable
@@ -219,22 +224,33 @@ class Ingestor:
                 yield PageTask(p.record_id, page_no, str(src.path), src.kind, i, str(work),
                                self.engine, jpeg_quality=self.s.jpeg_quality)
 
-    def _run_pages(self, ready: list[_Pending]) -> Iterator[DocOutcome]:
-        if not ready:
-            return
-        workers = max(1, min(self.s.workers, sum(p.total for p in ready)))
-        by_id = {p.record_id: p for p in ready}
-        queue = (t for p in ready for t in self._tasks(p))
+    def _run_pages(self, admitted: Iterator[DocOutcome | _Pending]) -> Iterator[DocOutcome]:
+        """OCR the pages of admitted documents in a process pool, a bounded number in flight,
+        and store each document as soon as its last page is done."""
+        workers = max(1, self.s.workers)
         window = workers * 2
-        ctx = multiprocessing.get_context("forkserver")
+        by_id: dict[str, _Pending] = {}
+        tasks: Iterator[PageTask] = iter(())
         inflight: dict[Future, PageTask] = {}
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200)
+        ctx = multiprocessing.get_context("forkserver")
+        pool: ProcessPoolExecutor | None = None
         try:
             while True:
                 while len(inflight) < window:
-                    task = next(queue, None)
+                    task = next(tasks, None)
                     if task is None:
-                        break
+                        item = next(admitted, None)
+                        if item is None:
+                            break
+                        if isinstance(item, DocOutcome):
+                            yield item
+                            continue
+                        by_id[item.record_id] = item
+                        tasks = self._tasks(item)
+                        continue
+                    if pool is None:
+                        pool = ProcessPoolExecutor(workers, mp_context=ctx,
+                                                   max_tasks_per_child=200)
                     inflight[pool.submit(process_page, task)] = task
                 if not inflight:
                     break
@@ -258,11 +274,13 @@ class Ingestor:
                         del by_id[task.doc_key]
                         yield self._finish(p)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
             for p in by_id.values():
                 remove_tree(p.staging)
             raise
-        pool.shutdown(wait=True)
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _finish(self, p: _Pending) -> DocOutcome:
         names = [show_path(f) for f in p.doc.files]
