@@ -256,13 +256,16 @@ def verify(settings: Settings, sample: int | None = None):
     """Re-hash stored files, re-check PDF/A files and manifests, cross-check the catalogue."""
     from storage.archive import Archive
     from storage.catalogue import Catalogue
-    from storage.verify import verify_archive
+    from ocr.pdfa import pdfa_problem
+    from storage.verify import check_pdfa_bytes, verify_archive
     if not (settings.archive / "catalogue.sqlite3").is_file():
         raise NotFound(f"no archive at {settings.archive}")
     archive = Archive(settings.archive)
     catalogue = Catalogue(archive.catalogue_path)
+    def check_pdf(pdf: Path, flavour: str) -> str | None:
+        return check_pdfa_bytes(pdf, flavour) or pdfa_problem(pdf, flavour)
     try:
-        return verify_archive(archive, catalogue, sample)
+        return verify_archive(archive, catalogue, sample, check_pdf=check_pdf)
     finally:
         catalogue.close()
 

@@ -170,3 +170,14 @@ def update_metadata(src: Path, out: Path, meta: PdfMeta, flavour: str = "2b") ->
         with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:  # XMP wins over Info
             xmp.load_from_docinfo(pdf.docinfo, delete_missing=True)
         pikepdf.pdfa.save(pdf, out, flavour, output_intent="sRGB")
+
+
+def pdfa_problem(path: Path, flavour: str) -> str | None:
+    """Why the file at `path` is not a valid PDF/A of `flavour` (pikepdf's validator), or None."""
+    try:
+        report = pikepdf.pdfa.validate_written(path, flavour or "2b")
+    except (pikepdf.PdfError, OSError, ValueError) as e:
+        return f"cannot be validated: {e}"
+    if report.verdict == "pass":
+        return None
+    return f"PDF/A-{flavour} validation: {report.summary}"[:300]
