@@ -67,6 +67,8 @@ def title_of(fields: dict[str, Field], pages: list[PageText]) -> str:
     """The document's title: type and number and subject where known, else its first line."""
     def val(name: str) -> str:
         f = fields.get(name)
+        if name == "number" and f is not None and f.needs_review:
+            return ""  # a doubtful (often handwritten) number stays out of the title
         return str(f.value) if f and f.value and isinstance(f.value, str) else ""
     parts = [p for p in (val("doc_type"), val("number")) if p]
     head = " ".join(parts)

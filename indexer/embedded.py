@@ -206,9 +206,12 @@ class EmbeddedIndex:
         self._ready()
         db = self.db
         df: Counter[str] = Counter()
+        frows: list[tuple[int, str]] = []
+        erows: list[tuple[int, str]] = []
+        latest = {d.record_id: d for d in docs}  # a record twice in one call: the last wins
         db.execute("BEGIN IMMEDIATE")
         try:
-            for doc in docs:
+            for doc in latest.values():
                 rid = self._drop(doc.record_id, df, keep_row=True)
                 f = doc.fields or {}
                 row = (doc.record_id, tn.nfc(doc.title or ""), tn.fold(str(f.get("doc_type") or "")),
@@ -242,8 +245,11 @@ class EmbeddedIndex:
                     erow.append((pid, ex))
                     df.update(self._words(fo))
                 db.executemany("INSERT OR REPLACE INTO pages VALUES(?,?)", prow)
-                db.executemany("INSERT INTO fo(rowid, t) VALUES(?,?)", frow)
-                db.executemany("INSERT INTO ex(rowid, t) VALUES(?,?)", erow)
+                frows += frow
+                erows += erow
+            # FTS5 flushes its pending terms whenever a rowid goes down: insert in rowid order
+            db.executemany("INSERT INTO fo(rowid, t) VALUES(?,?)", sorted(frows))
+            db.executemany("INSERT INTO ex(rowid, t) VALUES(?,?)", sorted(erows))
             db.executemany("INSERT INTO vocab VALUES(?, ?) ON CONFLICT(term) DO UPDATE "
                            "SET df = df + excluded.df", [kv for kv in df.items() if kv[1]])
             db.execute("COMMIT")
