@@ -52,6 +52,7 @@ class DocOutcome:
     pdf: str | None = None
     error: str | None = None
     text_paths: dict[str, int] = field(default_factory=dict)
+    blank_pages: list[int] = field(default_factory=list)  # reported, never dropped
     seconds: float = 0.0
     duplicate_of: str | None = None  # a stored re-scan: the record it probably duplicates
 
@@ -360,6 +361,7 @@ class Ingestor:
                 "probable_duplicate": p.record_id, "similarity": similar[1]}))
             out.duplicate_of = similar[0]
         out.status, out.pdf, out.text_paths = "stored", str(final / "document.pdf"), methods
+        out.blank_pages = [d.page_no for d in pages if d.text.blank]
 
     def _archived(self, rid: str) -> bool:
         """Whether `rid` is completely archived: catalogued and its folder in place. A catalogue

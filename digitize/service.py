@@ -82,7 +82,9 @@ def ingest(settings: Settings, paths: list[Path], bar: _Bar | None = None) -> It
 def describe_outcome(o: DocOutcome) -> str:
     if o.status == "stored":
         paths = ", ".join(f"{n} {k}" for k, n in o.text_paths.items())
-        return f"stored    {o.record_id}  {o.name}  ({o.pages} page(s): {paths}; {o.seconds}s)"
+        blank = f"; blank page(s) {', '.join(map(str, o.blank_pages))}" if o.blank_pages else ""
+        return (f"stored    {o.record_id}  {o.name}  ({o.pages} page(s): {paths}{blank}; "
+                f"{o.seconds}s)")
     if o.status == "duplicate":
         return f"duplicate {o.record_id}  {o.name}  ({o.error})"
     return f"FAILED    {o.error}"

@@ -81,8 +81,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS ex USING fts5(t, content='', detail=none,
 
 
 def _pid(rid: int, page: int) -> int:
-    """Page rowid: newest records first in rowid order, which is the order FTS5 reads fastest
-    (a descending scan has to load every common term's whole doclist)."""
+    """A page's rowid in the full-text tables: newest records first in rowid order, the order
+    FTS5 reads fastest (a descending scan loads every common term's whole doclist). The `pages`
+    table keys pages by ``rid << SHIFT | page`` instead: B-trees fill best appended to."""
     return ((TOP - rid) << SHIFT) | page
 
 
@@ -135,6 +136,8 @@ class EmbeddedIndex:
                                       check_same_thread=False, timeout=30)
             self.db.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
             self.db.execute("DROP TABLE temp.fts5_probe")
+            if self.db.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file
+                self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # optimize() can shrink it
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as e:  # no FTS5 in this build, unreadable file/folder
             raise BackendUnavailable(f"cannot open the search index {self.path}: {e}; "
@@ -145,8 +148,6 @@ class EmbeddedIndex:
         self.db.execute("PRAGMA cache_size=-65536")
         self.outdated = self._check_stamp()
         if self.outdated is None:
-            if self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-                self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # optimize() can shrink it
             self.db.executescript(_SCHEMA)
             if self.db.execute("SELECT 1 FROM meta WHERE key='zdict'").fetchone() is None:
                 self._stamp()
@@ -240,7 +241,7 @@ class EmbeddedIndex:
                         raise ValueError(f"{doc.record_id}: page {p.page} outside 1..{MASK}")
                     fo, ex = self._terms(text)
                     pid = _pid(rid, p.page)
-                    prow.append((pid, self._zip(text)))
+                    prow.append(((rid << SHIFT) | p.page, self._zip(text)))
                     frow.append((pid, fo))
                     erow.append((pid, ex))
                     df.update(self._words(fo))
@@ -264,9 +265,10 @@ class EmbeddedIndex:
         if row is None:
             return None
         rid = row[0]
-        lo, hi = _pid(rid, 0), _pid(rid, 0) + MASK + 1
-        for pid, blob in self.db.execute("SELECT id, textz FROM pages WHERE id>=? AND id<?",
-                                         (lo, hi)).fetchall():
+        lo, hi = rid << SHIFT, (rid + 1) << SHIFT
+        for page_id, blob in self.db.execute("SELECT id, textz FROM pages WHERE id>=? AND id<?",
+                                             (lo, hi)).fetchall():
+            pid = _pid(rid, page_id & MASK)
             fo, ex = self._terms(self._unzip(blob))
             self.db.execute("INSERT INTO fo(fo, rowid, t) VALUES('delete', ?, ?)", (pid, fo))
             self.db.execute("INSERT INTO ex(ex, rowid, t) VALUES('delete', ?, ?)", (pid, ex))
@@ -486,8 +488,9 @@ class EmbeddedIndex:
         return Hit(record_id=row[0], score=score, title=row[1], pages=pages, snippet=snippet,
                    fields=json.loads(row[2] or "{}"))
 
-    def _page_text(self, pid: int) -> str:
-        row = self.db.execute("SELECT textz FROM pages WHERE id=?", (pid,)).fetchone()
+    def _page_text(self, rid: int, page: int) -> str:
+        row = self.db.execute("SELECT textz FROM pages WHERE id=?",
+                              ((rid << SHIFT) | page,)).fetchone()
         return self._unzip(row[0]) if row else ""
 
     def search(self, query: Query) -> SearchResult:
@@ -536,7 +539,7 @@ class EmbeddedIndex:
                                   (rid,)).fetchone()
             score, pages = ranked or (0.0, self._pages_of(rid, m))
             best = sorted(pages, key=lambda p: (-pages[p], p))
-            snip = tn.snippet(self._page_text(_pid(rid, best[0])), ex_terms,
+            snip = tn.snippet(self._page_text(rid, best[0]), ex_terms,
                               fo_terms | fuzzy_terms)
             hits.append(self._hit(rec, score, best, snip))
         facets = {}
@@ -561,7 +564,7 @@ class EmbeddedIndex:
             [*args, q.limit, q.offset]).fetchall()
         hits = []
         for rid, *rec in rows:
-            text = self._page_text(_pid(rid, 1))
+            text = self._page_text(rid, 1)
             hits.append(self._hit(tuple(rec), 0.0, [], " ".join(text.split()[:24])))
         facets = self._facets(f"SELECT rid FROM records r {w}", args) if q.facets else {}
         return SearchResult(hits=hits, total=total, facets=facets)

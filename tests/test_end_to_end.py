@@ -61,3 +61,17 @@ def test_reingest_is_a_duplicate_and_show_export(tmp_path, decision_page):
     import json
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 1 and rows[0]["id"] == rid and "Nguyễn Văn An" in rows[0]["text"]
+
+
+def test_blank_back_of_sheet_is_reported_and_kept(tmp_path):
+    from digitize.samples import bleed_through_page, render_page
+    scans = tmp_path / "box1"
+    scans.mkdir()
+    render_page(dpi=150).save(scans / "letter_p1.png", dpi=(150, 150))
+    bleed_through_page(dpi=150).save(scans / "letter_p2.png", dpi=(150, 150))
+    res = run_cli("ingest", str(scans), "--archive", str(tmp_path / "a"), "--json", "-j", "2")
+    assert res.code == 0, res.output
+    [out] = res.objects()
+    assert out["pages"] == 2 and out["blank_pages"] == [2]
+    info = subprocess.run(["pdfinfo", out["pdf"]], capture_output=True, text=True).stdout
+    assert "Pages:           2" in info
