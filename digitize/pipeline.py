@@ -379,14 +379,17 @@ class Ingestor:
 
     def _rereader(self, pages: list[PageDone]) -> Callable[[int, Box], tuple[str, float] | None]:
         """A digits-only second reading of one region, for handwritten numbers and dates."""
+        decoded: dict[int, Any] = {}  # each page image decoded once, however many re-reads
+
         def reread(page_no: int, box: Box) -> tuple[str, float] | None:
             done = pages[page_no - 1]
             if done.text is None or done.text.method != "ocr":
                 return None
             if self._engine is None:
                 self._engine = TesseractEngine(self.engine)
-            image = load_image_file(Path(done.image_file))
-            return self._engine.read_digits(image, box, done.dpi)
+            if page_no not in decoded:
+                decoded[page_no] = load_image_file(Path(done.image_file), grey=True)
+            return self._engine.read_digits(decoded[page_no], box, done.dpi)
         return reread
 
     def close(self) -> None:

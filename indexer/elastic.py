@@ -29,7 +29,7 @@ import time
 from typing import Any, Callable, Iterable, TypeVar
 
 from elasticsearch import (ApiError, AuthenticationException, AuthorizationException,
-                           Elasticsearch, TransportError, helpers)
+                           Elasticsearch, NotFoundError, TransportError, helpers)
 
 from . import textnorm as tn
 from .base import BackendUnavailable, Hit, IndexDoc, IndexOutdated, Query, SearchResult
@@ -291,12 +291,16 @@ class ElasticIndex:
     @_guard
     def drop(self) -> None:
         """Delete every index behind the alias, and the template (tests, decommissioning)."""
-        for name in list(self.es.indices.get_alias(name=self.alias, ignore_unavailable=True)
-                         .body):
+        try:
+            behind = list(self.es.indices.get_alias(name=self.alias).body)
+        except NotFoundError:
+            behind = []
+        for name in behind + ([self._write] if self._write != self.alias else []):
             self.es.indices.delete(index=name, ignore_unavailable=True)
-        if self._write != self.alias:
-            self.es.indices.delete(index=self._write, ignore_unavailable=True)
-        self.es.indices.delete_index_template(name=self.alias)
+        try:
+            self.es.indices.delete_index_template(name=self.alias)
+        except NotFoundError:
+            pass
 
     def close(self) -> None:
         self.es.close()

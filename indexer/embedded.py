@@ -3,22 +3,31 @@
 Layout (one row per page in the full-text index):
 
 * ``fo``      contentless FTS5 table (detail=full: phrases) of the folded tokens of each page,
-              rowid = ``rid << SHIFT | page``.
+              rowid = ``(TOP - rid) << SHIFT | page``: newest records first in rowid order.
 * ``ex``      contentless FTS5 table (detail=none: membership only, small) of the page's exact
               tokens that carry marks (NFC, canonical tones, lower-case); used to rank.
-* ``pages``   the page text, stored once, zlib with a preset Vietnamese dictionary (kept in
-              ``meta`` so the file stays readable if the built-in one changes).
+* ``pages``   the page text (key ``rid << SHIFT | page``), stored once, zlib with a preset
+              Vietnamese dictionary (kept in ``meta`` so the file stays readable if the
+              built-in one changes).
 * ``records`` one row per record: title, filter columns, fields as JSON.
 * ``keys``    (kind, value, rid) for list filters: d = dossier, p = person ID, w = person word.
-* ``vocab``   folded alphabetic terms, for edit-distance-1 ("OCR typo") expansion.
+* ``vocab``   folded alphabetic terms with the number of pages holding them, for
+              edit-distance-1 ("OCR typo") expansion.
 
-Matching is on the folded tokens (recall); ranking is bm25 on them plus EXACT_BONUS for each
-query unit the page also has with the query's diacritics, so "Hòa" ranks "Hòa" above "Hóa".
-Queries matching very many pages are counted up to COUNT_CAP pages and ranked over the newest
-RANK_CAP (`SearchResult.total_exact` is False then), which keeps latency flat at any size. Fuzzy variants are only tried when the strict query finds fewer
-than ``fuzzy_below`` records; the fuzzy-only records are then listed after the strict ones.
+Matching is on the folded tokens (recall). Ranking looks at the newest RANK_CAP matching pages
+only and scores them with bonuses, not bm25 (FTS5's bm25 counts every page holding each query
+term on each query: linear in the archive): EXACT_BONUS per query unit the page also has with
+the query's diacritics ("Hòa" above "Hóa"), PHRASE_BONUS per pair of neighbouring query words
+that are neighbours on the page, FIELD_BONUS when the query names the record's own document
+number or person ID; ties go to the newest record. Matching pages beyond the window are counted
+up to COUNT_CAP (`SearchResult.total_exact` is False beyond) and listed newest first. So a
+query costs about the same at any archive size. Fuzzy variants are only tried when the strict
+query finds fewer than ``fuzzy_below`` records and no document number or ID of the query
+matched; the fuzzy-only records are then listed after the strict ones.
+
 Deleting rows of a contentless table needs the tokens indexed, recomputed from the stored text
-by `textnorm`: when `textnorm.NORM_VERSION` changes, the index must be rebuilt (`clear()`).
+by `textnorm`: a file stamped with another `textnorm.NORM_VERSION` or SCHEMA_VERSION raises
+`IndexOutdated` on use until `clear()` and a re-index.
 """
 from __future__ import annotations
 
@@ -37,11 +46,11 @@ SHIFT = 12  # up to 4095 pages per record, small rowid deltas
 MASK = (1 << SHIFT) - 1
 TOP = (1 << 40) - 1  # rowid = (TOP - rid) << SHIFT | page: the newest record has the lowest rowids
 SCHEMA_VERSION = 2  # layout of this file's tables; a different one means: rebuild
-EXACT_BONUS = 10.0  # added per query unit matched with its diacritics: beats any bm25 gap
+EXACT_BONUS = 10.0  # added per query unit the page also has with the query's diacritics
 PHRASE_BONUS = 5.0  # added per pair of neighbouring query words that are neighbours on the page
 FIELD_BONUS = 10.0  # the record's own document number / person ID is in the query
 COUNT_CAP = 2_000  # matching pages counted per query (total beyond it is a lower bound)
-RANK_CAP = 500  # newest matching pages scored per query
+RANK_CAP = 300  # newest matching pages scored per query
 PER_RECORD_MAX = 300  # filters selecting at most this many records are searched per record
 FUZZY_MAX = 8  # edit-distance-1 variants of a query word tried: this many common, this many rare
 FUZZY_RARE_DF = 3  # a variant on at most this many pages is likely OCR damage of the word,
@@ -320,7 +329,16 @@ class EmbeddedIndex:
         self._ready()
         self.db.execute("INSERT INTO fo(fo) VALUES('optimize')")
         self.db.execute("INSERT INTO ex(ex) VALUES('optimize')")
-        self.db.execute("PRAGMA incremental_vacuum")  # return the merged-away segments' pages
+        # give the merged-away segments' pages back; Python's sqlite3 runs this pragma one page
+        # per call, hence the loop (in one transaction: one commit)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            while self.db.execute("PRAGMA freelist_count").fetchone()[0]:
+                self.db.execute("PRAGMA incremental_vacuum")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -375,15 +393,14 @@ class EmbeddedIndex:
               rids: list[int] | None, want: int, facets: bool) -> _Pass:
         """One matching pass: the newest RANK_CAP matching pages ranked, the rest counted.
 
-        Ranking is bm25 on the folded text, plus EXACT_BONUS per query unit the page also has
-        with the query's diacritics and PHRASE_BONUS when neighbouring query words are
-        neighbours on the page; records beyond the ranked window follow, newest first. Counting
-        stops at COUNT_CAP pages, and record ids beyond the window are only read when the
-        requested page of results (`want` records) or the facets reach them."""
+        Scores are the bonuses of the module doc; records beyond the ranked window follow,
+        newest first. Counting stops at COUNT_CAP pages, and record ids beyond the window are
+        only read when the requested page of results (`want` records) or the facets reach
+        them."""
         match = self._match(units, variants)
         base = f"FROM fo WHERE fo MATCH ?{filt}{{rng}}"
         args = [match, *fargs]
-        rows = self._rows(f"SELECT rowid, bm25(fo) {base} ORDER BY rowid", args, rids, RANK_CAP)
+        rows = self._rows(f"SELECT rowid {base} ORDER BY rowid", args, rids, RANK_CAP)
         res = _Pass()
         if not rows:
             return res
@@ -393,11 +410,17 @@ class EmbeddedIndex:
             if last != _rid(rows[0][0]):  # the oldest record may have more pages further on
                 rows = [r for r in rows if _rid(r[0]) != last]
             cut = rows[-1][0] | MASK
-        scores = {r: -s for r, s in rows}
-        win = f" AND rowid >= {rows[0][0]} AND rowid <= {rows[-1][0]}"
+        scores = {r: 1.0 for (r,) in rows}
+        first, last = rows[0][0], rows[-1][0]
         for table, expr, bonus in self._bonuses(units, marks, variants):
-            for (r,) in self._rows(f"SELECT rowid FROM {table} WHERE {table} MATCH ?{win}{{rng}}",
-                                   [expr], rids):
+            if table == "fo":  # with the match itself: FTS5 skips along the rarest term
+                sql = (f"SELECT rowid FROM fo WHERE fo MATCH ?{filt}{{rng}} "
+                       f"AND rowid >= {first} AND rowid <= {last}")
+                found = self._rows(sql, [f"({match}) AND ({expr})", *fargs], rids)
+            else:
+                found = self._rows(f"SELECT rowid FROM ex WHERE ex MATCH ?"
+                                   f"{self._window(rows, expr)}{{rng}}", [expr], rids)
+            for (r,) in found:
                 if r in scores:
                     scores[r] += bonus
         named = self._field_bonus(units, {_rid(r) for r in scores})
@@ -424,6 +447,21 @@ class EmbeddedIndex:
         res.pages += n_pages
         res.exact = n_pages < cap
         return res
+
+    def _window(self, rows: list[tuple], expr: str) -> str:
+        """Rowid constraint for a lookup among the window's pages: a rowid range where the
+        window is dense (a range over sparse matches reads a common term's whole doclist), else
+        the rowids one by one."""
+        span = (rows[-1][0] - rows[0][0]) >> SHIFT  # records between the first and the last
+        n_recs = self.db.execute("SELECT max(rid) FROM records").fetchone()[0] or 1
+        words = [w for w in tn.fold(expr).replace('"', " ").split() if w != "and"]
+        dfs = self.db.execute(
+            f"SELECT max(df) FROM vocab WHERE term IN ({','.join('?' * len(words))})",
+            words).fetchone()[0] if words else None
+        in_range = (dfs if dfs is not None else n_recs) * span / n_recs
+        if in_range > 4 * len(rows):
+            return f" AND rowid IN ({','.join(str(r) for (r,) in rows)})"
+        return f" AND rowid >= {rows[0][0]} AND rowid <= {rows[-1][0]}"
 
     @staticmethod
     def _bonuses(units: list[tn.QueryUnit], marks: bool,

@@ -34,7 +34,26 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 _ALNUM_RE = re.compile(r"[^\W_]+")
 # A chunk of non-space text that contains a digit: "04/QĐ-UBND", "038085001234", "2O24".
 _CHUNK_RE = re.compile(r"\S*\d\S*")
-_DIGIT_GROUPS_RE = re.compile(r"(?<!\w)\d{1,6}(?:[ \t]+\d{1,6})+(?!\w)")
+# Space-separated groups of digits, where OCR may have read a 0 as an O: "O38O 85OO 1234".
+_DIGIT_GROUPS_RE = re.compile(r"(?<!\w)[\doO]{1,6}(?:[ \t]+[\doO]{1,6})+(?!\w)")
+
+
+def _joined_ids(text: str) -> list[tuple[str, str]]:
+    """(joined digits, the span of text they came from) for each run of two or more
+    space-separated digit groups holding 9 to 12 digits in all: "0380 8500 1234" ->
+    "038085001234". O is read as 0 in groups that hold a digit; groups without one end a run."""
+    out = []
+    for m in _DIGIT_GROUPS_RE.finditer(text):
+        run: list[str] = []
+        for g in [*m.group().split(), ""]:
+            if g and any(c.isdigit() for c in g):
+                run.append(g)
+                continue
+            joined = "".join(_digits_o(x) for x in run)
+            if len(run) > 1 and 9 <= len(joined) <= 12:
+                out.append((joined, " ".join(run)))
+            run = []
+    return out
 
 
 def nfc(s: str) -> str:
@@ -170,10 +189,7 @@ def _extras(text: str) -> list[str]:
         parts = _ALNUM_RE.findall(m.group())
         if len(parts) > 1:
             out.append("".join(_digits_o(p) for p in parts))
-    for m in _DIGIT_GROUPS_RE.finditer(text):
-        joined = re.sub(r"\s+", "", m.group())
-        if 9 <= len(joined) <= 12:
-            out.append(joined)
+    out.extend(j for j, _ in _joined_ids(text))
     return out
 
 
@@ -246,12 +262,10 @@ def query_units(text: str) -> tuple[list[QueryUnit], bool]:
         if ex:
             units.append(QueryUnit(ex, fold_tokens(ex)))
     rest = _QUOTED_RE.sub(" ", text)
-    for m in _DIGIT_GROUPS_RE.finditer(rest):
-        joined = re.sub(r"\s+", "", m.group())
-        if 9 <= len(joined) <= 12:
-            parts = m.group().split()
-            units.append(QueryUnit([joined], [joined], [parts], number=True))
-            rest = rest.replace(m.group(), " ", 1)
+    for joined, span in _joined_ids(rest):
+        parts = [_digits_o(x) for x in span.split()]
+        units.append(QueryUnit([joined], [joined], [parts], number=True))
+        rest = rest.replace(span, " ", 1)
     for chunk in rest.split():
         ex = exact_tokens(chunk, extras=False)
         if not ex:

@@ -55,8 +55,8 @@ def _probe_image(path: Path) -> int:
             for i in range(n):
                 im.seek(i)
                 _check_size(path, im.size)
-            im.seek(0)
-            im.load()  # decodes the first page fully: catches truncated files early
+        with Image.open(path) as im:  # verify() re-reads the data (PNG CRCs) without decoding
+            im.verify()
     except InputError:
         raise
     except Image.DecompressionBombError as e:
@@ -116,9 +116,13 @@ def load_page(path: Path, kind: str, index: int, timeout_s: float = 120) -> Page
     return PageImage(str(path), index, arr, dpi or DEFAULT_DPI, dpi_assumed=not dpi)
 
 
-def load_image_file(path: Path) -> np.ndarray:
-    """Decode an image file we wrote ourselves (a staged page) as grey or BGR uint8."""
+def load_image_file(path: Path, grey: bool = False) -> np.ndarray:
+    """Decode an image file we wrote ourselves (a staged page) as grey or BGR uint8; with
+    `grey`, JPEGs are decoded straight to grey (cheaper than decoding colour)."""
     with Image.open(path) as im:
+        if grey:
+            im.draft("L", im.size)
+            return np.asarray(im.convert("L"))
         return _to_array(im)
 
 

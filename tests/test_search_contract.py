@@ -227,3 +227,14 @@ def test_es_unreachable_raises_backend_unavailable():
 
     with pytest.raises(BackendUnavailable):
         open_backend("es", None, es_url="http://127.0.0.1:9", index_prefix="digitize-none")
+
+
+def test_embedded_finds_ids_ocr_wrote_with_spaces_or_o(tmp_path):
+    b = open_backend("embedded", tmp_path)
+    b.upsert([IndexDoc("S", "Giấy xác nhận", [IndexPage(1, "CCCD số O38O 85OO 1234 cấp ngày 2/1")]),
+              IndexDoc("N", "Quyết định", [IndexPage(1, "Số: 1O5 / QĐ - UBND về việc")])])
+    for q in ("038085001234", "0380 8500 1234", "O38085001234"):
+        assert ids(b, q) == ["S"]
+    for q in ("105/QĐ-UBND", "105/qd-ubnd", "105 QĐ UBND"):
+        assert ids(b, q) == ["N"]
+    b.close()

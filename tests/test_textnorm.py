@@ -89,3 +89,11 @@ def test_personal_id_found_in_ocr_variants(text):
     assert "038085001234" in tn.exact_tokens(text)
     units, _ = tn.query_units("038085001234")
     assert units[0].folded == ["038085001234"]
+
+
+def test_spaced_id_with_o_for_0_is_joined():
+    assert "038085001234" in tn.exact_tokens("CCCD: O38O 85OO 1234, cấp ngày 1/1/2020")
+    assert "038085001234" in tn.exact_tokens("CCCD 0380 8500 1234.")
+    assert "038085001234" in tn.exact_tokens("Ông O 038 085 001 234, bà")
+    units, _ = tn.query_units("O38O 85OO 1234")
+    assert units[0].folded == ["038085001234"] and units[0].alts == [["0380", "8500", "1234"]]

@@ -67,10 +67,11 @@ class Segment:
         self.text = " ".join(parts)
         self.folded = " ".join(fparts)
         self._starts = starts
+        self._box = union_box(self.words)
 
     @property
     def box(self) -> Box:
-        return union_box(self.words)  # type: ignore[return-value]
+        return self._box  # type: ignore[return-value]
 
     @property
     def x0(self) -> int:
