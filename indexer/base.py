@@ -59,7 +59,11 @@ class SearchResult:
 
 
 class SearchBackend(Protocol):
-    """A search index. Upserts are idempotent by record_id; the archive is the source of truth."""
+    """A search index. Upserts are idempotent by record_id; the archive is the source of truth.
+
+    Any call may raise `BackendUnavailable` (server unreachable, file unusable) or
+    `IndexOutdated` (built by another version: `clear()` and re-index; backends also expose
+    the reason as an `outdated` attribute, None when the index is usable)."""
 
     def upsert(self, docs: Iterable[IndexDoc]) -> None: ...
 

@@ -329,7 +329,8 @@ class ElasticIndex:
     def _text_query(self, units: list[tn.QueryUnit], marks: bool, fuzzy: bool) -> dict:
         must, should = [], []
         for u in units:
-            alts: list[dict] = [{"match_phrase": {"fo": " ".join(a)}} for a in [u.folded, *u.alts]]
+            alts: list[dict] = [{"match_phrase": {"fo": " ".join(a)}}
+                                for a in [u.folded, *u.alts, *u.relaxed]]
             if fuzzy and u.fuzzy:
                 alts.append({"match": {"fo": {"query": u.folded[0], "fuzziness": 1,
                                               "prefix_length": 0, "boost": 0.2}}})

@@ -18,12 +18,13 @@ Matching is on the folded tokens (recall). Ranking looks at the newest RANK_CAP 
 only and scores them with bonuses, not bm25 (FTS5's bm25 counts every page holding each query
 term on each query: linear in the archive): EXACT_BONUS per query unit the page also has with
 the query's diacritics ("Hòa" above "Hóa"), PHRASE_BONUS per pair of neighbouring query words
-that are neighbours on the page, FIELD_BONUS when the query names the record's own document
+that are neighbours on the page (read from the text when at most PAIR_WINDOW pages match: a
+selective query, where the order of the first few hits matters most), FIELD_BONUS when the query names the record's own document
 number or person ID; ties go to the newest record. Matching pages beyond the window are counted
 up to COUNT_CAP (`SearchResult.total_exact` is False beyond) and listed newest first. So a
 query costs about the same at any archive size. Fuzzy variants are only tried when the strict
-query finds fewer than ``fuzzy_below`` records and no document number or ID of the query
-matched; the fuzzy-only records are then listed after the strict ones.
+query finds fewer than ``fuzzy_below`` records, none of them a record whose own document
+number or person ID the query names; the fuzzy-only records are then listed after the strict ones.
 
 Deleting rows of a contentless table needs the tokens indexed, recomputed from the stored text
 by `textnorm`: a file stamped with another `textnorm.NORM_VERSION` or SCHEMA_VERSION raises
@@ -33,9 +34,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -51,6 +53,7 @@ PHRASE_BONUS = 5.0  # added per pair of neighbouring query words that are neighb
 FIELD_BONUS = 10.0  # the record's own document number / person ID is in the query
 COUNT_CAP = 2_000  # matching pages counted per query (total beyond it is a lower bound)
 RANK_CAP = 300  # newest matching pages scored per query
+PAIR_WINDOW = 24  # word adjacency (PHRASE_BONUS) is read from the text of at most this many pages
 PER_RECORD_MAX = 300  # filters selecting at most this many records are searched per record
 FUZZY_MAX = 8  # edit-distance-1 variants of a query word tried: this many common, this many rare
 FUZZY_RARE_DF = 3  # a variant on at most this many pages is likely OCR damage of the word,
@@ -124,6 +127,7 @@ class _Pass:
     tail_count: int = 0
     pages: int = 0
     exact: bool = True
+    named: bool = False  # a ranked record's own document number / person ID is in the query
 
     @property
     def total(self) -> int:
@@ -147,7 +151,7 @@ class EmbeddedIndex:
             self.db.execute("DROP TABLE temp.fts5_probe")
             if self.db.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file
                 self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # optimize() can shrink it
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self._wal()
         except sqlite3.OperationalError as e:  # no FTS5 in this build, unreadable file/folder
             raise BackendUnavailable(f"cannot open the search index {self.path}: {e}; "
                                      "(no FTS5 in this SQLite? use the 'es' backend)") from e
@@ -157,11 +161,30 @@ class EmbeddedIndex:
         self.db.execute("PRAGMA cache_size=-65536")
         self.outdated = self._check_stamp()
         if self.outdated is None:
-            self.db.executescript(_SCHEMA)
-            if self.db.execute("SELECT 1 FROM meta WHERE key='zdict'").fetchone() is None:
-                self._stamp()
+            self._create()
             self._zdict = self.db.execute(
                 "SELECT value FROM meta WHERE key='zdict'").fetchone()[0].encode()
+
+    def _wal(self) -> None:
+        """Switch to WAL. Two processes opening a new file at once can get "database is
+        locked" here without the busy handler being called: retry for a while."""
+        for attempt in range(100):
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or attempt == 99:
+                    raise
+                time.sleep(0.05)
+
+    def _create(self) -> None:
+        """Tables and version stamp, in one transaction: another process opening the file at
+        the same time sees either nothing or a complete, stamped index."""
+        stamp = "".join(f"INSERT OR IGNORE INTO meta VALUES('{k}', '{v}');" for k, v in (
+            ("norm_version", tn.NORM_VERSION), ("schema_version", SCHEMA_VERSION),
+            ("zdict", ZDICT.replace("'", "''"))))
+        self.db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}{stamp}COMMIT;")
+        self._zdict = ZDICT.encode()
 
     def _check_stamp(self) -> str | None:
         """Why the file can't be used as it is (None: it can, or it is new)."""
@@ -182,12 +205,6 @@ class EmbeddedIndex:
     def _ready(self) -> None:
         if self.outdated:
             raise IndexOutdated(f"{self.path}: {self.outdated}; rebuild it (digitize reindex)")
-
-    def _stamp(self) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO meta VALUES(?, ?)",
-                            [("norm_version", str(tn.NORM_VERSION)),
-                             ("schema_version", str(SCHEMA_VERSION)), ("zdict", ZDICT)])
-        self._zdict = ZDICT.encode()
 
     def _zip(self, text: str) -> bytes:
         c = zlib.compressobj(6, zdict=self._zdict)
@@ -320,8 +337,7 @@ class EmbeddedIndex:
             raise
         self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self.db.execute("VACUUM")  # the file is empty now: quick, and gives the space back
-        self.db.executescript(_SCHEMA)
-        self._stamp()
+        self._create()
         self.outdated = None
 
     def optimize(self) -> None:
@@ -410,20 +426,9 @@ class EmbeddedIndex:
             if last != _rid(rows[0][0]):  # the oldest record may have more pages further on
                 rows = [r for r in rows if _rid(r[0]) != last]
             cut = rows[-1][0] | MASK
-        scores = {r: 1.0 for (r,) in rows}
-        first, last = rows[0][0], rows[-1][0]
-        for table, expr, bonus in self._bonuses(units, marks, variants):
-            if table == "fo":  # with the match itself: FTS5 skips along the rarest term
-                sql = (f"SELECT rowid FROM fo WHERE fo MATCH ?{filt}{{rng}} "
-                       f"AND rowid >= {first} AND rowid <= {last}")
-                found = self._rows(sql, [f"({match}) AND ({expr})", *fargs], rids)
-            else:
-                found = self._rows(f"SELECT rowid FROM ex WHERE ex MATCH ?"
-                                   f"{self._window(rows, expr)}{{rng}}", [expr], rids)
-            for (r,) in found:
-                if r in scores:
-                    scores[r] += bonus
+        scores = self._scores(rows, units, marks, variants, rids)
         named = self._field_bonus(units, {_rid(r) for r in scores})
+        res.named = bool(named)
         ranked: dict[int, list] = {}
         for r, sc in scores.items():
             sc += FIELD_BONUS if _rid(r) in named else 0.0
@@ -448,41 +453,62 @@ class EmbeddedIndex:
         res.exact = n_pages < cap
         return res
 
-    def _window(self, rows: list[tuple], expr: str) -> str:
-        """Rowid constraint for a lookup among the window's pages: a rowid range where the
-        window is dense (a range over sparse matches reads a common term's whole doclist), else
+    def _scores(self, rows: list[tuple], units: list[tn.QueryUnit], marks: bool,
+                variants: dict[str, list[str]] | None, rids: list[int] | None) -> dict[int, float]:
+        """Score of each page of the ranked window (rowid -> score): the bonuses of the module
+        doc, looked up among the window's pages only."""
+        scores = {r: 1.0 for (r,) in rows}
+        for expr_terms, bonus in self._exact_bonuses(units, marks):
+            have: set[int] | None = None
+            for t in expr_terms:  # term by term: an AND of rare pairings would scan far
+                found = {r for (r,) in self._rows(f"SELECT rowid FROM ex WHERE ex MATCH ?"
+                                                  f"{self._window(rows, t)}{{rng}}",
+                                                  [_q([t])], rids)}
+                have = found if have is None else have & found
+            for r in have or ():
+                if r in scores:
+                    scores[r] += bonus
+        pairs = self._pairs(units, variants)
+        if pairs and len(rows) <= PAIR_WINDOW:
+            # adjacency from the page text: an FTS5 phrase of common words that seldom meet
+            # scans far past the window looking for its next match
+            for (r,) in rows:
+                toks = tn.fold_tokens(tn.exact_tokens(self._page_text(_rid(r), r & MASK),
+                                                      extras=False))
+                have_pairs = set(zip(toks, toks[1:]))
+                scores[r] += PHRASE_BONUS * sum(any(p in have_pairs for p in alts)
+                                                for alts in pairs)
+        return scores
+
+    def _window(self, rows: list[tuple], term: str) -> str:
+        """Rowid constraint for looking a term up among the window's pages: a rowid range where
+        that is cheap (a range over sparse matches reads a common term's whole doclist), else
         the rowids one by one."""
         span = (rows[-1][0] - rows[0][0]) >> SHIFT  # records between the first and the last
         n_recs = self.db.execute("SELECT max(rid) FROM records").fetchone()[0] or 1
-        words = [w for w in tn.fold(expr).replace('"', " ").split() if w != "and"]
-        dfs = self.db.execute(
-            f"SELECT max(df) FROM vocab WHERE term IN ({','.join('?' * len(words))})",
-            words).fetchone()[0] if words else None
-        in_range = (dfs if dfs is not None else n_recs) * span / n_recs
+        row = self.db.execute("SELECT df FROM vocab WHERE term = ?", (tn.fold(term),)).fetchone()
+        in_range = (row[0] if row else n_recs) * span / n_recs
         if in_range > 4 * len(rows):
             return f" AND rowid IN ({','.join(str(r) for (r,) in rows)})"
         return f" AND rowid >= {rows[0][0]} AND rowid <= {rows[-1][0]}"
 
     @staticmethod
-    def _bonuses(units: list[tn.QueryUnit], marks: bool,
-                 variants: dict[str, list[str]] | None) -> list[tuple[str, str, float]]:
-        """(table, FTS5 expression, bonus) for what makes a page a better match: each unit
-        also matched with the query's diacritics; each pair of neighbouring query words that
-        are neighbours on the page too (a name, a subject typed without quotes), one of them
-        possibly as one of its fuzzy `variants`."""
-        out = []
-        if marks:
-            out += [("ex", " AND ".join(_q([t]) for t in u.exact), EXACT_BONUS) for u in units
-                    if not u.number and u.exact != u.folded]
+    def _exact_bonuses(units: list[tn.QueryUnit], marks: bool) -> list[tuple[list[str], float]]:
+        """(exact tokens, bonus): each query unit also matched with the query's diacritics."""
+        if not marks:
+            return []
+        return [(u.exact, EXACT_BONUS) for u in units if not u.number and u.exact != u.folded]
+
+    @staticmethod
+    def _pairs(units: list[tn.QueryUnit],
+               variants: dict[str, list[str]] | None) -> list[list[tuple[str, str]]]:
+        """For each pair of neighbouring one-word query units, the folded word pairs that count
+        as the pair on a page (one word possibly as one of its fuzzy `variants`)."""
         words = [u.folded[0] if not u.number and len(u.folded) == 1 and not u.alts else None
                  for u in units]
         var = variants or {}
-        for a, b in zip(words, words[1:]):
-            if a and b:
-                pairs = [[a, b]] + [[v, b] for v in var.get(a, [])] + \
-                    [[a, v] for v in var.get(b, [])]
-                out.append(("fo", " OR ".join(_q(p) for p in pairs), PHRASE_BONUS))
-        return out
+        return [[(a, b)] + [(v, b) for v in var.get(a, [])] + [(a, v) for v in var.get(b, [])]
+                for a, b in zip(words, words[1:]) if a and b]
 
     def _field_bonus(self, units: list[tn.QueryUnit], rids: Iterable[int]) -> set[int]:
         """Records (of `rids`) whose own document number or person ID is one the query names:
@@ -549,16 +575,20 @@ class EmbeddedIndex:
                         f"(SELECT rid FROM records r WHERE {where})")
         fargs = args if filt else []
         want = query.offset + query.limit
-        match = self._match(units, None)
         strict = self._pass(units, marks, None, filt, fargs, rids, want, query.facets)
+        if not strict.total and any(u.relaxed for u in units):  # e.g. "04 qd ubnd" as a phrase
+            units = [replace(u, alts=u.alts + u.relaxed) for u in units]
+            strict = self._pass(units, marks, None, filt, fargs, rids, want, query.facets)
+        match = self._match(units, None)
         order = [(r, match, v) for r, v in strict.ranked.items()]
         order += [(r, match, None) for r in strict.tail]
         total, exact = strict.total, strict.exact
         fuzzy_terms: set[str] = set()
-        # an ID or document number that matched pins the record: no need to widen the words
-        if strict.total < self.fuzzy_below and any(u.fuzzy for u in units) \
-                and not (strict.total and any(u.number for u in units)):
-            variants = {u.folded[0]: self._variants(u.folded[0], not strict.total)
+        # a record whose own number or ID the query names is pinned: no need to widen the words
+        if strict.total < self.fuzzy_below and any(u.fuzzy for u in units) and not strict.named:
+            # nothing matched, or a number that pins no record: the words may be misspelt
+            corrections = not strict.total or any(u.number for u in units)
+            variants = {u.folded[0]: self._variants(u.folded[0], corrections)
                         for u in units if u.fuzzy}
             if any(variants.values()):
                 fmatch = self._match(units, variants)

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-NORM_VERSION = 1
+NORM_VERSION = 2  # 2: digit groups with O for 0 joined; spaced document numbers compacted
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 _VOWEL_MODS = "\u0302\u0306\u031b"  # circumflex, breve, horn
@@ -34,6 +34,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 _ALNUM_RE = re.compile(r"[^\W_]+")
 # A chunk of non-space text that contains a digit: "04/QĐ-UBND", "038085001234", "2O24".
 _CHUNK_RE = re.compile(r"\S*\d\S*")
+# A document number OCR spaced out: "04 / QĐ - UBND", "212 - KH/TU".
+_SPACED_NUMBER_RE = re.compile(r"(?<!\w)\w+(?:[ \t]*[/-][ \t]*\w+)+")
 # Space-separated groups of digits, where OCR may have read a 0 as an O: "O38O 85OO 1234".
 _DIGIT_GROUPS_RE = re.compile(r"(?<!\w)[\doO]{1,6}(?:[ \t]+[\doO]{1,6})+(?!\w)")
 
@@ -189,6 +191,10 @@ def _extras(text: str) -> list[str]:
         parts = _ALNUM_RE.findall(m.group())
         if len(parts) > 1:
             out.append("".join(_digits_o(p) for p in parts))
+    for m in _SPACED_NUMBER_RE.finditer(text):
+        g = m.group()
+        if any(c.isspace() for c in g) and any(c.isdigit() for c in g):
+            out.append("".join(_digits_o(p) for p in _ALNUM_RE.findall(g)))
     out.extend(j for j, _ in _joined_ids(text))
     return out
 
@@ -236,13 +242,16 @@ def norm_id(s: str) -> str:
 class QueryUnit:
     """One AND-ed part of a query. `exact`/`folded` are token sequences (a phrase when longer
     than one); `alts` are further folded sequences that also satisfy the unit (number forms);
-    `fuzzy` says the unit is one alphabetic word that may be widened to near spellings."""
+    `fuzzy` says the unit is one alphabetic word that may be widened to near spellings;
+    `relaxed` are folded phrases worth trying only when nothing matched otherwise (a document
+    number's parts in sequence: its compact form is indexed even where OCR spaced it out)."""
 
     exact: list[str]
     folded: list[str]
     alts: list[list[str]] = field(default_factory=list)
     fuzzy: bool = False
     number: bool = False
+    relaxed: list[list[str]] = field(default_factory=list)
 
 
 _QUOTED_RE = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
@@ -273,7 +282,7 @@ def query_units(text: str) -> tuple[list[QueryUnit], bool]:
         if any(c.isdigit() for c in chunk):
             fo = fold_tokens(ex)
             if len(ex) > 1:
-                units.append(QueryUnit(["".join(ex)], ["".join(fo)], [fo], number=True))
+                units.append(QueryUnit(["".join(ex)], ["".join(fo)], number=True, relaxed=[fo]))
             else:
                 units.append(QueryUnit(ex, fo, number=True))
         else:

@@ -147,7 +147,9 @@ def tesseract_floor(pages: list, jobs: int, at_dpi: float = 0) -> float:
         return time.perf_counter() - t0
 
 
-def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool) -> dict:
+def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
+              repeat: int = 1) -> dict:
+    items = items * repeat  # each copy degraded with its own seed
     pages = [eval_ocr.degrade_page(img, level, seed=i, red_seal=(i % 3 == 0))
              for i, (_n, _gt, img) in enumerate(items)]
     gts = [gt for _n, gt, _img in items]
@@ -196,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--levels", nargs="+", default=["clean", "light", "heavy"])
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--pages", type=int, default=12, help="at most this many pages per level")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="use each page this many times, each degraded differently")
     ap.add_argument("--no-ocrmypdf", action="store_true", help="skip the anchor (faster)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -205,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         (work / "render").mkdir()
         items = eval_ocr.collect_pages(args.corpus, work / "render", samples=3)[:args.pages]
-        results = [run_level(lv, items, args.jobs, work, not args.no_ocrmypdf)
+        results = [run_level(lv, items, args.jobs, work, not args.no_ocrmypdf, args.repeat)
                    for lv in args.levels]
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -238,3 +238,28 @@ def test_embedded_finds_ids_ocr_wrote_with_spaces_or_o(tmp_path):
     for q in ("105/QĐ-UBND", "105/qd-ubnd", "105 QĐ UBND"):
         assert ids(b, q) == ["N"]
     b.close()
+
+
+def test_es_errors_map_to_our_exceptions():
+    """Offline: the client's connection-level errors become BackendUnavailable."""
+    es = pytest.importorskip("elasticsearch")
+    from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+
+    from indexer import elastic
+    from indexer.base import BackendUnavailable
+
+    def meta(status):
+        return ApiResponseMeta(status=status, http_version="1.1", headers=HttpHeaders(),
+                               duration=0.0, node=NodeConfig("http", "localhost", 9200))
+
+    def raising(exc):
+        return elastic._guard(lambda: (_ for _ in ()).throw(exc))
+
+    for exc in (es.ConnectionError("refused"), es.ConnectionTimeout("slow"),
+                es.ApiError("down", meta(503), {}),
+                es.AuthenticationException("no", meta(401), {})):
+        with pytest.raises(BackendUnavailable):
+            raising(exc)()
+    with pytest.raises(es.BadRequestError):  # our own mistakes stay visible as such
+        raising(es.BadRequestError("bad", meta(400), {}))()
+    assert elastic.MAPPINGS["_meta"]["norm_version"] == elastic.tn.NORM_VERSION

@@ -51,7 +51,7 @@ def test_query_units():
     assert marks
     assert units[0].exact == ["quyền", "sử", "dụng", "đất"]
     assert units[1].folded == ["038085001234"] and units[1].number
-    assert units[2].folded == ["04qdubnd"] and units[2].alts == [["04", "qd", "ubnd"]]
+    assert units[2].folded == ["04qdubnd"] and units[2].relaxed == [["04", "qd", "ubnd"]]
     assert units[3].folded == ["hoa"] and units[3].fuzzy
     assert tn.query_units("nguyen van an")[1] is False
 
@@ -97,3 +97,9 @@ def test_spaced_id_with_o_for_0_is_joined():
     assert "038085001234" in tn.exact_tokens("Ông O 038 085 001 234, bà")
     units, _ = tn.query_units("O38O 85OO 1234")
     assert units[0].folded == ["038085001234"] and units[0].alts == [["0380", "8500", "1234"]]
+
+
+def test_spaced_document_number_is_compacted():
+    assert "04qđubnd" in tn.exact_tokens("Số: 04 / QĐ - UBND ngày 5")
+    assert "212khtu" in tn.exact_tokens("Kế hoạch số 212 - KH/TU")
+    assert "04qđubnd" in tn.exact_tokens("Số: O4/QĐ-UBND")
