@@ -65,7 +65,6 @@ class _Pending:
     doc: DocumentInput
     record_id: str
     sources: list[SourceInfo]
-    file_meta: list[dict[str, Any]]
     staging: Path
     total: int
     started: float
@@ -212,8 +211,7 @@ class Ingestor:
             staging = self.store.archive.new_staging(rid)
         except OSError as e:
             raise StorageError(f"cannot write to archive {self.store.archive.root}: {e}") from e
-        meta = [{"sha256": h} for h in hashes]
-        return None, _Pending(doc, rid, sources, meta, staging, total, time.monotonic())
+        return None, _Pending(doc, rid, sources, staging, total, time.monotonic())
 
     def _tasks(self, p: _Pending) -> Iterator[PageTask]:
         work = p.staging / "work"

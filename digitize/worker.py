@@ -14,7 +14,7 @@ from ocr.engine import EngineSettings, TesseractEngine
 from ocr.errors import InputError, OcrError
 from ocr.images import load_page
 from ocr.pdftext import has_real_text, text_layer_words
-from ocr.prepare import PrepareOptions, encode_jpeg, is_colour, prepare_page
+from ocr.prepare import PrepareOptions, encode_jpeg, is_colour, prepare_page, to_grey
 from ocr.types import Box, PageText, Word
 
 LOW_CONF = 60.0
@@ -120,16 +120,11 @@ def _quality(words: list[Word]) -> float:
 
 def _finish(task: PageTask, display, dpi: float, text: PageText, notes: list[str]) -> PageDone:
     colour = display.ndim == 3 and is_colour(display)
-    img = display if colour or display.ndim == 2 else _grey(display)
+    img = display if colour or display.ndim == 2 else to_grey(display)
     out = Path(task.out_dir) / f"page-{task.page_no:04d}.jpg"
     out.write_bytes(encode_jpeg(img, task.jpeg_quality))
     h, w = img.shape[:2]
     return PageDone(task.doc_key, task.page_no, text, str(out), w, h, dpi, colour, notes)
-
-
-def _grey(img):
-    from ocr.prepare import to_grey
-    return to_grey(img)
 
 
 def _scale_word(w: Word, s: float) -> Word:
