@@ -37,7 +37,9 @@ def page_count(pdf: Path) -> int:
     return int(next(l.split()[-1] for l in out.splitlines() if l.startswith("Pages:")))
 
 
-PREP_TAG = "prep2-ocr150"  # OCR through ocr.prepare.prepare_page (OCR copy at <= 150 DPI), as digitize/worker.py does
+OCR_DPI = float(__import__("os").environ.get("EVAL_OCR_DPI", "150"))
+# OCR through ocr.prepare.prepare_page (OCR copy at <= OCR_DPI), as digitize/worker.py does
+PREP_TAG = f"prep2-ocr{OCR_DPI:g}"
 
 
 def _words_to_json(words: list[Word]) -> list[list]:
@@ -72,7 +74,8 @@ def _ocr_page(job: tuple[str, int, str]) -> str:
         return out
     eng = _engine()
     page = load_page(Path(pdf), "pdf", page_no - 1)
-    prep = prepare_page(page, orient=eng.detect_orientation)
+    from ocr.prepare import PrepareOptions
+    prep = prepare_page(page, PrepareOptions(ocr_max_dpi=OCR_DPI), orient=eng.detect_orientation)
     words: list[Word] = []
     if not prep.blank:
         words = eng.recognize(prep.ocr_image, prep.dpi * prep.ocr_scale)

@@ -246,11 +246,43 @@ def test_subject_with_non_vietnamese_word_needs_review():
 
 
 def test_subject_word_spelled_otherwise_in_the_document_is_remarked_and_flagged():
-    lines = header() + body_and_signer(subject=("Về việc bô nhiệm ông A",)) + [
-        (450, 1200, "Điều 1. Bổ nhiệm ông A;"), (450, 1260, "Việc bổ nhiệm có hiệu lực.")]
+    # "xăng dầu" is in no word list: only the document's own spelling can mend it
+    lines = header() + body_and_signer(subject=("Về việc cấp phép cửa hàng xăng dâu",)) + [
+        (450, 1200, "Điều 1. Cửa hàng xăng dầu A;"), (450, 1260, "Các cửa hàng xăng dầu.")]
     f = extract_fields([page(lines)])
-    assert f["subject"].value == "Về việc bổ nhiệm ông A"
+    assert f["subject"].value == "Về việc cấp phép cửa hàng xăng dầu"
     assert f["subject"].needs_review  # the document spells it two ways: a person confirms
+
+
+def test_subject_compound_word_marks_restored_from_the_lexicon():
+    lines = header() + body_and_signer(subject=("Về việc bồ nhiệm ông A tại thị trân B",))
+    f = extract_fields([page(lines)])
+    assert f["subject"].value == "Về việc bổ nhiệm ông A tại thị trấn B"
+    assert "bồ nhiệm->bổ nhiệm" in f["subject"].evidence
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Về việc bồ nhiệm", "Về việc bổ nhiệm"),            # a tone above for another
+    ("Quy hoạch tông thể", "Quy hoạch tổng thể"),       # a hat and a tone the OCR lost
+    ("biện pháp đầm bảo an toàn", "biện pháp đảm bảo an toàn"),  # hook above read as hat+grave
+    ("Ủy viên Úy ban nhân dân", "Ủy viên Ủy ban nhân dân"),
+    ("báo cáo về tình hình thực hiện", None),  # "vệ tinh" would explain no more words
+    ("địa bàn tỉnh nhân dịp Tết", None),       # nor would "tình nhân"
+    ("Kỳ thi tốt nghiệp", None),               # OCR does not drop a dot below: not "thị"
+    ("kỳ họp thứ 31", None),                    # nor invent a tone: not "hộp thư"
+    ("bà Lê Thị Hoa", None),                    # names are never touched ("ba lê")
+])
+def test_lexicon_mends_only_plausible_misreadings(text, want):
+    from digitize.fields.lexicon import mend_compounds
+    got, notes = mend_compounds(text)
+    assert got == (want or text)
+    assert bool(notes) == bool(want)
+
+
+def test_lexicon_veto_keeps_the_documents_own_company():
+    from digitize.fields.lexicon import mend_compounds
+    assert mend_compounds("HĐND tỉnh tại kỳ họp")[0] == "HĐND tĩnh tại kỳ họp"
+    assert mend_compounds("HĐND tỉnh tại kỳ họp", lambda *a: True)[0] == "HĐND tỉnh tại kỳ họp"
 
 
 def test_subject_stops_at_the_body_paragraph():

@@ -15,11 +15,13 @@ import re
 from typing import Callable
 
 from digitize.fields import blocks as B
+from digitize.fields.lexicon import attested, mend_compounds
 from digitize.fields.dates import DatePart, find_date_line, read_date
 from digitize.fields.model import FIELD_NAMES, Field
 from digitize.fields.number import find_number_line, read_number
 from digitize.fields.persons import SURNAME_FORMS, find_persons
-from digitize.fields.review import LOW_WORD_CONF, consensus, context_table, irregular
+from digitize.fields.review import (LOW_WORD_CONF, anchored, consensus, context_table,
+                                    irregular)
 from digitize.fields.vietnamese import token_ok
 from digitize.fields.text import Segment, clean_spaces, fold, mean_conf, segments_of, union_box
 from ocr.types import Box, PageText, Word
@@ -208,10 +210,16 @@ def _judge_place(out: dict) -> None:
 def _judge_subject(out: dict, all_segs: list[Segment]) -> None:
     """Re-mark subject words from the document's own spelling; flag doubtful words."""
     f, segs = out["subject"], out.get("_subject_segs") or []
-    text, notes, doubt = consensus(f.value, context_table(all_segs, segs))
+    mended, fixes = mend_compounds(f.value, anchored(context_table(all_segs, segs, mend=False)))
+    text, notes, doubt = consensus(mended, context_table(all_segs, segs))
+    notes = fixes + notes
     words = [w for s in segs for w in s.words]
-    cores = set(text.split())
-    low = [w.text for w in words if w.conf < LOW_WORD_CONF and w.text in cores]
+    toks = text.split()
+    # A word read with low confidence that forms a known compound with its neighbour as read
+    # ("phổ thông", "tình hình") has the lexicon's support; others are shown to a person.
+    known = {toks[i] for i in attested(toks)}
+    low = [w.text for w in words if w.conf < LOW_WORD_CONF and w.text in toks
+           and w.text not in known]
     bad = [t for t in text.split() if not token_ok(t)]
     reasons = notes + [f"not Vietnamese: {' '.join(bad)}"] * bool(bad) \
         + [f"low confidence: {' '.join(low)}"] * bool(low) \

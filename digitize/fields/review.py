@@ -9,12 +9,14 @@ with high confidence ("bô nhiệm" for "bổ nhiệm"). Two checks that need no
 * the same word in the same company elsewhere in the document (the subject's "bô nhiệm" against
   the body's "bổ nhiệm" x3) is the document's own spelling: `consensus` adopts it when the OCR's
   spelling never occurs there in that company, and flags the field whenever the document spells
-  the word in more than one way.
+  the word in more than one way. Words that form a known compound as read (`lexicon`) are
+  left alone, and only a spelling the OCR could have misread as ours is adopted.
 """
 from __future__ import annotations
 
 from collections import Counter
 
+from digitize.fields.lexicon import attested, mend_compounds, misread_as
 from digitize.fields.text import Segment, fold
 from digitize.fields.vietnamese import is_syllable, token_ok
 from ocr.types import Word
@@ -27,15 +29,18 @@ def _core(tok: str) -> str:
     return tok.strip(_PUNCT)
 
 
-def context_table(segs: list[Segment], exclude: list[Segment]) -> dict[tuple, Counter]:
-    """(left folded word, folded word) and (folded word, right folded word) -> spellings seen."""
+def context_table(segs: list[Segment], exclude: list[Segment],
+                  mend: bool = True) -> dict[tuple, Counter]:
+    """(left folded word, folded word) and (folded word, right folded word) -> spellings seen,
+    after known compounds are mended (`lexicon.mend_compounds`) as the field's own text is."""
     skip = {id(s) for s in exclude}
     stream: list[str] = []
     for s in segs:
         if id(s) in skip:
             stream.append("")  # a break: no context across the excluded lines
             continue
-        stream += [_core(t) for t in s.text.split()]
+        text = mend_compounds(s.text)[0] if mend else s.text
+        stream += [_core(t) for t in text.split()]
     table: dict[tuple, Counter] = {}
     for i, w in enumerate(stream):
         if not w or not w.isalpha():
@@ -49,6 +54,25 @@ def context_table(segs: list[Segment], exclude: list[Segment]) -> dict[tuple, Co
     return table
 
 
+def anchored(table: dict[tuple, Counter], min_count: int = 3):
+    """A `lexicon.mend_compounds` veto: refuse to re-mark the first (last) word of a run where the
+    document writes it, as read, at least `min_count` times after (before) the same neighbour.
+    `table` is an unmended `context_table`."""
+    def veto(toks: list[str], start: int, end: int, changed: list[int]) -> bool:
+        cores = [_core(t) for t in toks]
+        first, last = cores[start].lower(), cores[end - 1].lower()
+        if start in changed and start > 0 and cores[start - 1]:
+            key = ("L", fold(cores[start - 1].lower()), fold(first))
+            if table.get(key, Counter())[first] >= min_count:
+                return True
+        if end - 1 in changed and end < len(cores) and cores[end]:
+            key = ("R", fold(last), fold(cores[end].lower()))
+            if table.get(key, Counter())[last] >= min_count:
+                return True
+        return False
+    return veto
+
+
 def _recase(like: str, low: str) -> str:
     if like.isupper() and len(like) > 1:
         return low.upper()
@@ -58,13 +82,15 @@ def _recase(like: str, low: str) -> str:
 def consensus(text: str, table: dict[tuple, Counter]) -> tuple[str, list[str], bool]:
     """Compare the marks of each word of `text` with the same word in the same company elsewhere
     in the document. Where the document never spells it as OCR read it here, its most frequent
-    spelling is adopted. Returns (text, notes, doubtful): doubtful whenever the document spells a
-    word in two ways (OCR repeats its own mistakes across a page, so a fix is never certain)."""
+    spelling is adopted. Returns (text, notes, doubtful): doubtful whenever a word was changed,
+    or the document writes it in a way OCR could have misread as ours at least as often as ours
+    (OCR repeats its own mistakes across a page, so a fix is never certain)."""
     toks = text.split()
     cores = [_core(t) for t in toks]
+    known = attested(toks)
     notes, doubtful = [], False
     for i, (tok, core) in enumerate(zip(toks, cores)):
-        if not core.isalpha():
+        if not core.isalpha() or i in known:
             continue
         low = core.lower()
         f = fold(low)
@@ -73,12 +99,20 @@ def consensus(text: str, table: dict[tuple, Counter]) -> tuple[str, list[str], b
             seen += table.get(("L", fold(cores[i - 1].lower()), f), Counter())
         if i + 1 < len(cores) and cores[i + 1]:
             seen += table.get(("R", f, fold(cores[i + 1].lower())), Counter())
-        others = [w for w in seen if w != low]
+        # Only spellings the OCR could have misread as ours count against it: it drops marks and
+        # confuses the tones above, but does not invent a tone or a dot below ("xếp" is no
+        # misreading of the body's "xêp").
+        others = [w for w in seen if w != low and misread_as(low, w)]
         if not others:
             continue
+        best, n = max(((w, seen[w]) for w in others), key=lambda x: x[1])
+        if low in seen:
+            if n >= seen[low]:
+                doubtful = True
+                notes.append(f"{core}: the document also writes {'/'.join(others)}")
+            continue
         doubtful = True
-        best, n = seen.most_common(1)[0]
-        if low in seen or not is_syllable(best):
+        if not is_syllable(best):
             notes.append(f"{core}: the document also writes {'/'.join(others)}")
             continue
         fixed = _recase(core, best)

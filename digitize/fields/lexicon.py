@@ -1,0 +1,178 @@
+"""Known Vietnamese compound words, to put back marks the OCR got wrong inside one.
+
+OCR of Vietnamese mostly fails on tone marks and hats, and a wrong mark usually still gives a real
+syllable ("bồ nhiệm", "thị trần", "Mâm non"). A single syllable cannot tell which mark is right, but
+a compound can: "bo nhiem" without marks is only ever "bổ nhiệm". `mend_compounds` looks each run
+of 2-4 words up by its unmarked form in a list of 25,000 compound words (data/vi_words.txt, from
+pyvi, MIT licence) and, where the reading is no known compound but exactly one compound has those
+letters, adopts that compound's marks.
+
+Only changes an OCR engine plausibly makes are undone (`misread_as`): a mark the engine saw is not
+erased, a dot below is not traded for a mark above, and a mark is added only over a vowel that
+has, or gains, a hat ("trân"->"trấn", "tông"->"tổng"; never "thi"->"thị" or "hai"->"hải"). A change
+must let known compounds explain more of the words than the reading as is ("về tình hình" stays:
+"tình hình" is a compound already).
+It never touches proper names (a capitalised word after the first of the run: "bà Lê" stays
+"bà Lê", not the dance "ba lê"), numbers, codes, or words split by punctuation.
+
+    mend_compounds("Về việc bồ nhiệm ông A") -> ("Về việc bổ nhiệm ông A", ["bồ nhiệm->bổ nhiệm"])
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Callable
+from pathlib import Path
+
+from indexer.textnorm import canonical_tones, fold, nfc
+
+_DATA = Path(__file__).with_name("data") / "vi_words.txt"
+_EDGE = ",.;:()\"'“”!?"
+MAX_WORDS = 4
+
+
+@lru_cache(maxsize=1)
+def compounds() -> dict[str, tuple[str, ...]]:
+    """Unmarked compound -> its spellings (lower case, NFC, canonical tone placement)."""
+    table: dict[str, set[str]] = {}
+    for line in _DATA.read_text(encoding="utf-8").splitlines():
+        w = canonical_tones(nfc(line.strip().lower()))
+        if 2 <= len(w.split()) <= MAX_WORDS:
+            table.setdefault(fold(w), set()).add(w)
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+_UPPER_TONES = "\u0300\u0301\u0303\u0309"   # grave, acute, tilde, hook above
+_DOT_BELOW = "\u0323"
+_MODS = "\u0302\u0306\u031b"                # circumflex, breve, horn
+
+
+def _marks(syllable: str) -> tuple[str, str, str]:
+    """(letters without marks, tone mark or "", vowel modifiers in order)."""
+    base, tone, mods = [], "", []
+    for ch in unicodedata.normalize("NFD", syllable.lower()):
+        if ch in _UPPER_TONES or ch == _DOT_BELOW:
+            tone = ch
+        elif ch in _MODS:
+            mods.append(ch)
+        else:
+            base.append(ch)
+    return "".join(base), tone, "".join(mods)
+
+
+def misread_as(read: str, true: str) -> bool:
+    """Could an OCR engine read syllable `true` as `read`? Same letters (đ stays đ); hats,
+    breves and horns seen are kept (save a hat that was a hook above: "đầm" for "đảm"); a tone above may be any other tone above, or missing over
+    a vowel that has or gains a hat; a dot below stays a dot below."""
+    if read == true:
+        return True
+    b1, t1, m1 = _marks(read)
+    b2, t2, m2 = _marks(true)
+    if b1 != b2:
+        return False
+    if m1 and m1 != m2:
+        # a hook above is read as a hat plus a grave ("đảm" as "đầm"), never the other way round
+        return m1 == "\u0302" and not m2 and t1 in _UPPER_TONES and t2 == "\u0309"
+    if t1 == _DOT_BELOW or t2 == _DOT_BELOW:
+        return t1 == t2
+    if t1:
+        return bool(t2)
+    return not t2 or bool(m2)
+
+
+def _run_key(toks: list[str]) -> str | None:
+    """The run's words as one lower-case, canonically marked string, or None if not joinable."""
+    if not _joinable(toks):
+        return None
+    return canonical_tones(" ".join(t.strip(_EDGE) for t in toks).lower())
+
+
+def coverage(toks: list[str]) -> tuple[int, set[int]]:
+    """How many words of `toks`, as read, the best split into known compounds covers, and which."""
+    table = compounds()
+    n = len(toks)
+    best: list[tuple[int, tuple[int, ...]]] = [(0, ())] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        best[i] = best[i + 1]
+        for k in range(2, min(MAX_WORDS, n - i) + 1):
+            key = _run_key(toks[i:i + k])
+            if key is None:
+                break
+            if key in table.get(fold(key), ()):
+                got = k + best[i + k][0]
+                if got > best[i][0]:
+                    best[i] = (got, tuple(range(i, i + k)) + best[i + k][1])
+    return best[0][0], set(best[0][1])
+
+
+def attested(toks: list[str]) -> set[int]:
+    """Indexes of the words of `toks` that belong to a known compound exactly as read."""
+    return coverage(toks)[1]
+
+
+def _recase(like: str, low: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return low.upper()
+    return low[:1].upper() + low[1:] if like[:1].isupper() else low
+
+
+def _joinable(toks: list[str]) -> bool:
+    """Letters only, no punctuation between the words, and no proper name inside the run."""
+    cores = [t.strip(_EDGE) for t in toks]
+    if not all(c.isalpha() for c in cores):
+        return False
+    if any(t.rstrip(_EDGE) != t for t in toks[:-1]) or any(t.lstrip(_EDGE) != t for t in toks[1:]):
+        return False
+    shouting = all(c.isupper() for c in cores)
+    return shouting or not any(c[:1].isupper() for c in cores[1:])
+
+
+Veto = Callable[[list[str], int, int, list[int]], bool]
+
+
+def _candidates(toks: list[str]) -> list[tuple[int, int, list[str]]]:
+    """(start, end, new lower-case words) for each run that one known compound explains as a
+    plausible misreading."""
+    table, out = compounds(), []
+    for i in range(len(toks)):
+        for n in range(2, min(MAX_WORDS, len(toks) - i) + 1):
+            low = _run_key(toks[i:i + n])
+            if low is None:
+                break
+            spellings = table.get(fold(low), ())
+            said = low.split()
+            fits = [c.split() for c in spellings
+                    if all(misread_as(a, b) for a, b in zip(said, c.split()))]
+            if spellings and low not in spellings and len(fits) == 1:
+                out.append((i, i + n, fits[0]))
+    return out
+
+
+def mend_compounds(text: str, veto: Veto | None = None) -> tuple[str, list[str]]:
+    """`text` with the marks of misread compound words restored, and a note per change.
+
+    A change is made only where it lets known compounds explain more of the words than the
+    reading as is ("đầm bảo an toàn" -> "đảm bảo an toàn": 4 words instead of 2; "tỉnh nhân dịp"
+    stays, "tình nhân dịp" explains no more). `veto(words, start, end, changed)` may refuse the
+    change of words[start:end] (`changed`: indexes of the words that would change), e.g. where
+    the document itself often writes a changed word as read next to the same neighbour ("HĐND
+    tỉnh" x5 keeps "HĐND tỉnh tại" from becoming "tĩnh tại")."""
+    toks = text.split()
+    notes: list[str] = []
+    while True:
+        base = coverage(toks)[0]
+        best, pick = 0, None
+        for i, j, new in _candidates(toks):
+            cores = [t.strip(_EDGE) for t in toks[i:j]]
+            trial = toks[:i] + [t.replace(c, _recase(c, w))
+                                for t, c, w in zip(toks[i:j], cores, new)] + toks[j:]
+            changed = [i + k for k, (a, b) in enumerate(zip(toks[i:j], trial[i:j])) if a != b]
+            gain = coverage(trial)[0] - base
+            if gain > best and not (veto and veto(toks, i, j, changed)):
+                best, pick = gain, (i, j, trial)
+        if pick is None:
+            return " ".join(toks), notes
+        i, j, trial = pick
+        notes.append(f"{' '.join(t.strip(_EDGE) for t in toks[i:j])}->"
+                     f"{' '.join(t.strip(_EDGE) for t in trial[i:j])}")
+        toks = trial
