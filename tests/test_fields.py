@@ -306,3 +306,36 @@ def test_signer_surname_marks_restored():
     lines = [l if l[2] != "Trần Thị Bình" else (l[0], l[1], "Trân Thị Bình") for l in lines]
     f = extract_fields([page(lines)])
     assert f["signer_name"].value == "Trần Thị Bình"
+
+
+def test_number_symbol_after_a_garbled_slash_and_without_a_stray_mark():
+    f = extract_fields([page(header(number="Số:/‡6 /CT-UBND") + body_and_signer())])
+    assert f["number_type_code"].value == "CT" and f["number_issuer_code"].value == "UBND"
+    assert f["number"].needs_review
+    f = extract_fields([page(header(number="Số: 14/UBND-KTTH 9") + body_and_signer())])
+    assert f["number_issuer_code"].value == "UBND-KTTH"
+    f = extract_fields([page(header(number="Số: 04/QĐ- UBND") + body_and_signer())])
+    assert f["number"].value.endswith("/QĐ-UBND")
+
+
+@pytest.mark.parametrize("token,want", [("1rần", "Trần"), ("rần", "Trần"), ("lê", None),
+                                        ("Nguyen", None), ("x", None)])
+def test_mangled_surname(token, want):
+    from digitize.fields.persons import mangled_surname
+    assert mangled_surname(token) == want
+
+
+def test_signer_name_with_a_mangled_surname_is_restored_and_flagged():
+    lines = [l if l[2] != "Trần Thị Bình" else (l[0], l[1], "1rần Thị Bình")
+             for l in header() + body_and_signer()]
+    f = extract_fields([page(lines)])
+    assert f["signer_name"].value == "Trần Thị Bình" and f["signer_name"].needs_review
+
+
+def test_misread_tm_line_before_a_collective_body():
+    lines = [l if l[2] != "TM. ỦY BAN NHÂN DÂN" else (l[0], l[1], "TÀI. UY BAN NHAN DÁN")
+             for l in header() + body_and_signer()]
+    lines = [l for l in lines if l[2] not in ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")]
+    lines.append((1600, 2060, "CHỦ TỊCH"))
+    f = extract_fields([page(lines)])
+    assert f["signer_title"].value == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"

@@ -226,15 +226,21 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+# Collective bodies a "TM." line signs for (Decree 30/2020, appendix I).
+_COLLECTIVE = re.compile(r"(uy ban|hoi dong|ban chi dao|ban thuong vu|thuong truc|doan)\b")
+
+
 def settle_title(lines: list[str]) -> tuple[list[str], bool]:
     """Apply the block's grammar to signer-position lines: "X. <position>" with another line
     under it is "KT. <position>", and the line under "KT. <position>" is "PHÓ <position>".
     Returns (lines, repaired)."""
     out, repaired = list(lines), False
     for i, t in enumerate(out):
-        m = re.match(r"^(\S{1,3}\.)\s+(.+)$", t)
+        m = re.match(r"^(\S{1,4}\.)\s+(.+)$", t)
         if m and m.group(1) not in TITLE_PREFIXES and i + 1 < len(out):
-            out[i], repaired = f"KT. {m.group(2)}", True
+            # TM. stands before a collective body, KT. before the head's position
+            prefix = "TM." if _COLLECTIVE.match(fold(m.group(2))) else "KT."
+            out[i], repaired = f"{prefix} {m.group(2)}", True
     for i in range(1, len(out)):
         if not out[i - 1].startswith("KT. "):
             continue
@@ -268,8 +274,12 @@ def signer_block(segs: list[Segment], skip_above: float = 0) -> tuple[list[Segme
         for t in reversed(ordered[:i]):  # "TM. ỦY BAN NHÂN DÂN" above a position it announces
             if s.y0 - t.y1 > 1.2 * s.height:
                 break
+            head = fold(t.text)
             if (abs(t.cx - s.cx) < 0.15 * W and is_upper_line(t.text, 0.7)
-                    and re.match(r"^\W*(t.?m|kt|tl|tuq)\s*[.,]", fold(t.text))):
+                    and (re.match(r"^\W*(t.?m|kt|tl|tuq)\s*[.,]", head)
+                         or re.match(r"^\W*\w{1,4}\s*[.,]\s*", head)
+                         and _COLLECTIVE.match(head[re.match(r"^\W*\w{1,4}\s*[.,]\s*",
+                                                             head).end():]))):
                 block.insert(0, t)
                 break
         for t in ordered[i + 1:]:
@@ -302,7 +312,7 @@ def lone_name(segs: list[Segment], skip_above: float = 0) -> Segment | None:
     for s in sorted(segs, key=lambda s: s.y0):
         if s.y0 < skip_above or s.x0 < 0.45 * W or is_stamp(s):
             continue
-        words = name_words(s.text)
+        words = name_words(s.text, mend=True)
         if 2 <= len(words) <= 5 and len(words) >= len(s.text.split()) - 1 \
                 and fold(words[0]) in SURNAMES:
             return s
@@ -314,13 +324,20 @@ def looks_like_name(text: str) -> bool:
     return 2 <= len(words) <= 5
 
 
-def name_words(text: str) -> list[str]:
-    """The trailing run of capitalised words (signatures leave junk before a name)."""
+def name_words(text: str, mend: bool = False) -> list[str]:
+    """The trailing run of capitalised words (signatures leave junk before a name). With `mend`,
+    a mangled surname right before the run is restored ("1rần Phước Hiền": Trần Phước Hiền)."""
+    from digitize.fields.persons import SURNAMES, mangled_surname
     words = [w.strip(",.;:") for w in text.split()]
     run: list[str] = []
+    before = ""
     for w in words:
         if len(w) >= 2 and w.isalpha() and w[0].isupper() and w[1:].islower():
             run.append(w)
         else:
-            run = []
+            run, before = [], w
+    if mend and run and fold(run[0]) not in SURNAMES and before:
+        surname = mangled_surname(before)
+        if surname:
+            run = [surname] + run
     return run

@@ -343,15 +343,16 @@ def _text_just_above(first: Segment, segs: list[Segment]) -> bool:
 
 
 def _name_field(out: dict, name: Segment, page_no: int) -> None:
-    words = B.name_words(name.text)
-    nwords = [w for w in name.words if w.text.strip(",.;:") in words]
-    notes = []
+    words = B.name_words(name.text, mend=True)
+    mended = len(words) > len(B.name_words(name.text))  # a mangled surname was restored
+    notes = [f"surname restored: {words[0]}"] if mended else []
+    nwords = [w for w in name.words if w.text.strip(",.;:") in words] or name.words
     canon = SURNAME_FORMS.get(fold(words[0]))
     if canon and canon != words[0]:
         notes.append(f"surname {words[0]}->{canon}")
         words = [canon] + words[1:]
     bad = [w for w in words if not token_ok(w)]
-    review = (canon is None or min(w.conf for w in nwords) < 75 or bool(bad)
+    review = (canon is None or min(w.conf for w in nwords) < 75 or bool(bad) or mended
               or len(words) < 3)  # two words: the surname is often what OCR lost
     ev = name.text + (f" [{'; '.join(notes)}]" if notes else "")
     out["signer_name"] = _field("signer_name", " ".join(words), nwords, page_no, ev, review)

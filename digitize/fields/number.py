@@ -132,7 +132,7 @@ def read_number(seg: Segment, label_end: int) -> NumberReading:
     texts = ([lead] if lead else []) + [fix_glyphs(w.text) for w in words]
     wlist = ([label_word] if lead else []) + list(words)
     joined = " ".join(texts)
-    slash = joined.find("/")
+    slash = _symbol_slash(joined)
     if slash < 0:
         return NumberReading(raw, None, None, None, None, [], [], None, 0.0, "no slash")
     seq_text, sym_text = joined[:slash], joined[slash + 1:]
@@ -145,18 +145,43 @@ def read_number(seg: Segment, label_end: int) -> NumberReading:
         if b > slash:
             sym_words.append(w)
         pos = b + 1
-    # Symbol: only the printed chunk right after the slash (drop trailing junk words).
-    sym_tokens = sym_text.split()
-    symbol, tcode, icode, repaired = None, None, None, False
-    for k in range(len(sym_tokens), 0, -1):
-        symbol, tcode, icode, repaired = parse_symbol("".join(sym_tokens[:k]))
-        if symbol:
-            break
+    symbol, tcode, icode, repaired = _read_symbol(sym_text)
     seq, doubt, conf = _judge_seq(seq_text, seq_words, slash_word_shared=bool(
         seq_words and sym_words and seq_words[-1] is sym_words[0]))
     seq_box = _seq_box(seg, seq_words, sym_words, label_word)
     return NumberReading(raw, seq, symbol, tcode, icode, seq_words, sym_words, seq_box, conf,
                          doubt, repaired)
+
+
+def _read_symbol(text: str) -> tuple[str | None, str | None, str | None, bool]:
+    """The printed symbol right after the slash. Words after it join only where a hyphen links
+    them ("QĐ- UBND") or the symbol is not whole yet; a stray mark after a space ("KTTH 9") is
+    not part of it."""
+    toks = text.split()
+    if not toks:
+        return None, None, None, False
+    cur, k = toks[0], 1
+    while k < len(toks) and (cur.endswith("-") or toks[k].startswith("-")
+                             or not parse_symbol(cur)[0]):
+        cur, k = cur + toks[k], k + 1
+    got = parse_symbol(cur)
+    if got[0]:
+        return got
+    for k in range(len(toks), 0, -1):  # as a last resort, the longest prefix that parses
+        got = parse_symbol("".join(toks[:k]))
+        if got[0]:
+            return got
+    return None, None, None, False
+
+
+def _symbol_slash(joined: str) -> int:
+    """Offset of the slash the symbol follows: the first one with a readable symbol after it
+    ("Số:/‡6 /CT-UBND": the second), else the first slash (-1 if none)."""
+    slashes = [i for i, ch in enumerate(joined) if ch == "/"]
+    for i in slashes:
+        if _read_symbol(joined[i + 1:])[0]:
+            return i
+    return slashes[0] if slashes else -1
 
 
 def _judge_seq(text: str, words: list[Word], slash_word_shared: bool) -> tuple[str | None, str, float]:

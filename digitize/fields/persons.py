@@ -29,6 +29,21 @@ SURNAMES = frozenset(fold(s) for s in _SURNAME_LIST)
 # Folded surname -> its spelling: surnames are a closed set whose folded forms do not collide, so
 # OCR's marks on a surname ("Trân", "Nguyen") are restored from here.
 SURNAME_FORMS = {fold(s): s for s in _SURNAME_LIST}
+
+
+def mangled_surname(token: str) -> str | None:
+    """The surname a signature or seal has mangled, when only one fits: a first letter read as a
+    digit or stroke ("1rần"), or lost ("rần"): "Trần". None otherwise."""
+    f = fold(token.strip(",.;:'\"`~_-"))
+    if len(f) < 2 or not f[1:].isalpha():
+        return None
+    if not f[0].isalpha() or f[0] in "li":
+        fits = [s for s in SURNAME_FORMS if len(s) == len(f) and s[1:] == f[1:]]
+    elif token[:1].islower() and len(f) >= 3:
+        fits = [s for s in SURNAME_FORMS if s[1:] == f]
+    else:
+        return None
+    return SURNAME_FORMS[fits[0]] if len(fits) == 1 else None
 _CONNECT = re.compile(r"(?:(?<![a-z])(?:ong|ba)\s+|ho\s+va\s+ten\s*[:.]?\s*)")
 _ID_LABEL = re.compile(
     r"(so\s+dinh\s+danh(?:\s+ca\s+nhan)?|can\s+cuoc(?:\s+cong\s+dan)?|cccd|cmnd|"
