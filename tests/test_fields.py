@@ -339,3 +339,11 @@ def test_misread_tm_line_before_a_collective_body():
     lines.append((1600, 2060, "CHỦ TỊCH"))
     f = extract_fields([page(lines)])
     assert f["signer_title"].value == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"
+
+
+def test_number_split_over_two_text_layer_lines():
+    pg = page(header(number="Số: 542 /TB-UBND") + body_and_signer(title=("THÔNG BÁO",)))
+    words = [Word(w.text, w.box, w.conf, 99999 if w.text == "/TB-UBND" else w.line)
+             for w in pg.words]
+    f = extract_fields([PageText(1, W, H, 300, words)])
+    assert f["number"].value == "542/TB-UBND"

@@ -61,9 +61,22 @@ def find_number_line(segs: list[Segment]) -> tuple[Segment, int] | None:
     """The segment holding "Số:" with a slash after it, and the folded offset after the label."""
     for s in segs:
         m = LABEL_RE.match(s.folded)
+        if m and "/" not in s.text:
+            s = _with_rest_of_row(s, segs)
         if m and "/" in s.text:
             return s, m.end()
     return None
+
+
+def _with_rest_of_row(s: Segment, segs: list[Segment]) -> Segment:
+    """`s` joined with the segment right after it on the same row, when that one holds the
+    slash: a text layer (or OCR) may split "Số: 542" and "/TB-UBND" into two lines."""
+    for t in segs:
+        overlap = min(s.y1, t.y1) - max(s.y0, t.y0)
+        if (t is not s and t.x0 >= s.x1 and t.x0 - s.x1 < 3 * s.height
+                and overlap > 0.5 * min(s.y1 - s.y0, t.y1 - t.y0) and "/" in t.text):
+            return Segment(s.page, s.words + t.words, s.page_width, s.page_height)
+    return s
 
 
 def parse_symbol(text: str) -> tuple[str | None, str | None, str | None, bool]:
