@@ -40,6 +40,7 @@ def page_count(pdf: Path) -> int:
 OCR_DPI = float(__import__("os").environ.get("EVAL_OCR_DPI", "150"))
 # OCR through ocr.prepare.prepare_page (OCR copy at <= OCR_DPI), as digitize/worker.py does
 PREP_TAG = f"prep2-ocr{OCR_DPI:g}"
+READER_TAG = "hand1"  # change when the re-read (digitize.pipeline.read_blank) changes
 
 
 def _words_to_json(words: list[Word]) -> list[list]:
@@ -117,16 +118,18 @@ class Rereader:
 
     def __init__(self, pdf: Path, cache: Path):
         self.pdf, self.cache = pdf, cache
-        self.file = cache / f"{pdf.stem}.{PREP_TAG}.rereads.json"
+        self.file = cache / f"{pdf.stem}.{PREP_TAG}.{READER_TAG}.rereads.json"
         self.known = json.loads(self.file.read_text()) if self.file.exists() else {}
 
     def __call__(self, page_no: int, box: Box):
         key = f"{page_no}:{','.join(map(str, box.as_list()))}"
         if key not in self.known:
+            from digitize.pipeline import read_blank
             from ocr.images import load_image_file
             cp = cache_path(self.cache, self.pdf, page_no)
             dpi = json.loads(cp.read_text()).get("dpi", DPI)
-            got = _engine().read_digits(load_image_file(cp.with_suffix(".jpg")), box, dpi)
+            got = read_blank(_engine(), load_image_file(cp.with_suffix(".jpg"), grey=True), box,
+                             dpi)
             self.known[key] = list(got) if got else None
             self.file.write_text(json.dumps(self.known))
         got = self.known[key]

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from digitize.fields.text import Segment, clean_spaces
+from digitize.fields.text import Segment, blank_box, clean_spaces, union_box
 from ocr.types import Box, Word
 
 # On the folded text: "ngay" .. "thang" .. "nam"; OCR glues words ("ngày04", "thángØ?").
@@ -53,15 +53,16 @@ def find_date_line(segs: list[Segment]) -> tuple[Segment, re.Match] | None:
     return None
 
 
-def _part(seg: Segment, m: re.Match, name: str, lo: int, hi: int, anchor: tuple[int, int]) -> DatePart:
-    """Read one of d/m/y. `anchor` is the folded span of the keyword before it, for its box."""
+def _part(seg: Segment, m: re.Match, name: str, lo: int, hi: int, anchor: tuple[int, int],
+          after: tuple[int, int] | None = None) -> DatePart:
+    """Read one of d/m/y. `anchor` and `after` are the folded spans of the keywords around it."""
     start, end = m.span(name)
     raw = seg.folded[start:end]
     # The folded text lost marks but kept digits and symbols; take the original characters.
     words = seg.words_in(start, end) if end > start else []
     text = raw.strip(".,;:")
     conf = min((w.conf for w in words), default=0.0) / 100.0
-    box = _part_box(seg, words, anchor)
+    box = _part_box(seg, words, anchor, after)
     if not text:
         return DatePart(raw, None, 0.0, "missing", box)
     digits = text.translate(_DIGITISH)
@@ -82,19 +83,20 @@ def _part(seg: Segment, m: re.Match, name: str, lo: int, hi: int, anchor: tuple[
     return DatePart(raw, value, conf, doubt, box)
 
 
-def _part_box(seg: Segment, words: list[Word], anchor: tuple[int, int]) -> Box | None:
-    """The part's own words, or the blank right after its keyword when nothing was read."""
-    if words:
-        b = words[0].box
-        for w in words[1:]:
-            b = b.union(w.box)
-        return b
-    kw = seg.words_in(*anchor)
-    if not kw:
-        return None
-    k = kw[-1].box
-    h = k.height
-    return Box(k.x1, max(0, k.y0 - h // 3), k.x1 + 3 * h, k.y1 + h // 3)
+def _part_box(seg: Segment, words: list[Word], anchor: tuple[int, int],
+              after: tuple[int, int] | None = None) -> Box | None:
+    """The blank the part was written into: from the end of its keyword (`anchor`, a folded
+    span) to the start of the next keyword (`after`), wherever OCR put the word breaks."""
+    if anchor[0] < 0:
+        return union_box(words)
+    kw_end = anchor[1] - 1
+    i = seg.word_at(kw_end)
+    left = (seg.words[i], kw_end + 1 - seg.starts[i])
+    right = None
+    if after is not None and after[0] >= 0:
+        j = seg.word_at(after[0])
+        right = (seg.words[j], after[0] - seg.starts[j])
+    return blank_box(seg, left, right)
 
 
 def read_date(seg: Segment, m: re.Match, today: dt.date | None = None) -> DateReading:
@@ -104,8 +106,8 @@ def read_date(seg: Segment, m: re.Match, today: dt.date | None = None) -> DateRe
     kw_day = (m.start(), m.start() + 4)
     kw_month = (f.find("thang", m.start()), f.find("thang", m.start()) + 5)
     kw_year = (f.find("nam", kw_month[1]), f.find("nam", kw_month[1]) + 3)
-    day = _part(seg, m, "d", 1, 31, kw_day)
-    month = _part(seg, m, "m", 1, 12, kw_month)
+    day = _part(seg, m, "d", 1, 31, kw_day, kw_month)
+    month = _part(seg, m, "m", 1, 12, kw_month, kw_year)
     year = _part(seg, m, "y", MIN_YEAR, today.year + 1, kw_year)
     place_words: list[Word] = []
     place = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from digitize.fields.text import Segment, fix_glyphs, fold
+from digitize.fields.text import Segment, blank_box, fix_glyphs, fold
 from ocr.types import Box, Word
 
 # Decree 30/2020 appendix III type codes (plus copies), Circular 01/2011 codes still seen on older
@@ -151,17 +151,21 @@ def read_number(seg: Segment, label_end: int) -> NumberReading:
     seq_text, sym_text = joined[:slash], joined[slash + 1:]
     # Map characters back to words.
     pos, seq_words, sym_words = 0, [], []
+    slash_at: tuple[Word, int] | None = None
     for t, w in zip(texts, wlist):
         a, b = pos, pos + len(t)
         if a < slash:
             seq_words.append(w)
         if b > slash:
             sym_words.append(w)
+        if a <= slash < b:
+            # offset of the slash in the word's own text (a glued label word holds more)
+            slash_at = (w, slash - a + (len(w.text) - len(t) if w is label_word else 0))
         pos = b + 1
     symbol, tcode, icode, repaired = _read_symbol(sym_text)
     seq, doubt, conf = _judge_seq(seq_text, seq_words, slash_word_shared=bool(
         seq_words and sym_words and seq_words[-1] is sym_words[0]))
-    seq_box = _seq_box(seg, seq_words, sym_words, label_word)
+    seq_box = _seq_box(seg, first, label_word if lead else None, slash_at)
     return NumberReading(raw, seq, symbol, tcode, icode, seq_words, sym_words, seq_box, conf,
                          doubt, repaired)
 
@@ -216,16 +220,14 @@ def _judge_seq(text: str, words: list[Word], slash_word_shared: bool) -> tuple[s
     return digits, "", conf
 
 
-def _seq_box(seg: Segment, seq_words: list[Word], sym_words: list[Word],
-             label_word: Word | None) -> Box | None:
-    """Where the sequence is (or should be): between the label and the slash."""
-    y0 = min(w.box.y0 for w in seg.words)
-    y1 = max(w.box.y1 for w in seg.words)
-    h = y1 - y0
-    left = label_word.box.x1 if label_word is not None else seg.words[0].box.x1
-    if seq_words and seq_words[0] is not label_word:
-        left = min(left, seq_words[0].box.x0)
-    right = sym_words[0].box.x0 + (h // 2 if sym_words else 0) if sym_words else left + 4 * h
-    if right - left < h:
-        right = left + 3 * h
-    return Box(max(0, left - h // 4), max(0, y0 - h // 2), right, y1 + h // 2)
+def _seq_box(seg: Segment, first: int, label_word: Word | None,
+             slash_at: tuple[Word, int] | None) -> Box | None:
+    """Where the sequence is (or should be): the blank between "Số:" and the slash."""
+    if label_word is not None:  # "Số:04": the label ends inside the word
+        m = LABEL_RE.match(fold(label_word.text))
+        left = (label_word, m.end() if m else 3)
+    elif first > 0:
+        left = (seg.words[first - 1], len(seg.words[first - 1].text))
+    else:
+        return None
+    return blank_box(seg, left, slash_at)

@@ -13,7 +13,7 @@ from indexer.textnorm import canonical_tones, fold, nfc
 from ocr.types import Box, PageText, Word
 
 __all__ = ["Segment", "segments_of", "fold", "nfc", "canonical_tones", "is_upper_line",
-           "union_box", "mean_conf", "clean_spaces"]
+           "union_box", "mean_conf", "clean_spaces", "blank_box"]
 
 # OCR often returns Latin Ð (U+00D0) or Icelandic ð for Vietnamese Đ/đ: the same glyph.
 _GLYPH_FIXES = str.maketrans({"Ð": "Đ", "ð": "đ", "’": "'", "‘": "'", "⁄": "/", "∕": "/"})
@@ -88,6 +88,11 @@ class Segment:
     @property
     def y1(self) -> int:
         return self.box.y1
+
+    @property
+    def starts(self) -> list[int]:
+        """Folded-text offset where each word starts."""
+        return self._starts
 
     @property
     def cx(self) -> float:
@@ -170,3 +175,32 @@ def _split_motto(seg: Segment) -> list[Segment]:
             return [Segment(seg.page, seg.words[:i], seg.page_width, seg.page_height),
                     Segment(seg.page, seg.words[i:], seg.page_width, seg.page_height)]
     return [seg]
+
+
+def _char_width(seg: Segment) -> float:
+    """Median width of a printed character on this line (from confidently read words)."""
+    ws = sorted((w.box.x1 - w.box.x0) / len(w.text) for w in seg.words
+                if w.conf >= 80 and len(w.text) >= 3 and w.text.isalpha())
+    return ws[len(ws) // 2] if ws else 0.55 * seg.height
+
+
+def blank_box(seg: Segment, left: tuple[Word, int], right: tuple[Word, int] | None) -> Box:
+    """The blank a number was handwritten into, between printed text and printed text.
+
+    `left` is (word, n): the printed text ends n characters into `word` ("ngày" in "ngày20": 4);
+    `right` is (word, n): the printed text resumes n characters into `word` ("/" in "4/CT": 1),
+    or None for "about three characters' room". Where OCR glued the handwriting to a printed word,
+    printed characters are measured with the line's own character width, since handwriting is
+    wider. The box reaches well above and below the line: handwriting is taller than print."""
+    cw, h = 0.8 * _char_width(seg), seg.height  # 0.8: keywords' letters are narrow ones
+    lw, n = left
+    # OCR's box of a keyword may already swallow the handwriting after it ("ngày" up to the 16)
+    x0 = min(lw.box.x1, lw.box.x0 + n * cw)
+    if right is None:
+        x1 = x0 + 3 * h
+    else:
+        rw, k = right
+        x1 = rw.box.x0 if k <= 0 else max(rw.box.x0, rw.box.x1 - (len(rw.text) - k) * cw)
+        if x1 - x0 < 0.8 * h:
+            x1 = x0 + 3 * h
+    return Box(int(max(0, x0)), int(max(0, seg.y0 - 0.7 * h)), int(x1), int(seg.y1 + 0.5 * h))
