@@ -25,6 +25,7 @@ from digitize.discover import DocumentInput, discover, show_path
 from digitize.dedup import find_probable_duplicate
 from digitize.errors import BackendError, DigitizeError, StorageError
 from digitize.fields import extract_fields
+from digitize.fields.mend import mend_document
 from digitize.fields.model import Field
 from digitize.worker import PageDone, PageTask, process_page
 from indexer.base import BackendUnavailable, IndexDoc, SearchBackend
@@ -307,7 +308,12 @@ class Ingestor:
         return out
 
     def _store(self, p: _Pending, pages: list[PageDone], out: DocOutcome) -> None:
-        texts = [d.text for d in pages]
+        texts, mends = mend_document([d.text for d in pages])
+        for d, t in zip(pages, texts):
+            d.text = t
+            n = sum(m.startswith(f"p{d.page_no}: ") for m in mends)
+            if n:
+                d.notes.append(f"marks of {n} misread compound word(s) mended")
         fields = _extract(texts, self._rereader(pages))
         cat = self.store.catalogue
         for name, value in cat.corrections(p.record_id).items():
@@ -332,6 +338,8 @@ class Ingestor:
         }
         if archive_metadata:
             doc["archive_metadata"] = dict(archive_metadata)
+        if mends:
+            doc["text_mends"] = mends  # "p1: thâm quyền->thẩm quyền": what was changed, and where
         similar = self._probable_duplicate(fields, texts)
         if similar:
             doc["probable_duplicate_of"] = {"record_id": similar[0], "similarity": similar[1]}

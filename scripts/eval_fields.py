@@ -146,6 +146,12 @@ def ocr_pages(pdf: Path, cache: Path) -> list[PageText]:
     return pages
 
 
+def mended_pages(pdf: Path, cache: Path) -> list[PageText]:
+    """`ocr_pages` with the pipeline's compound-word mending (digitize.fields.mend)."""
+    from digitize.fields.mend import mend_document
+    return mend_document(ocr_pages(pdf, cache))[0]
+
+
 def text_layer_pages(pdf: Path) -> list[PageText]:
     from ocr.pdftext import text_layer_words
     pages = []
@@ -242,11 +248,11 @@ def main(argv=None) -> int:
             for p in bd_pdfs]
     results["born_digital_text_layer"] = score(rows)
     rows = [(p.stem, expected_born_digital(gt[p.stem]),
-             extract_fields(ocr_pages(p, args.cache), reread=Rereader(p, args.cache)))
+             extract_fields(mended_pages(p, args.cache), reread=Rereader(p, args.cache)))
             for p in bd_pdfs]
     results["born_digital_ocr"] = score(rows)
     rows = [(p.stem, labels[p.stem],
-             extract_fields(ocr_pages(p, args.cache), reread=Rereader(p, args.cache)))
+             extract_fields(mended_pages(p, args.cache), reread=Rereader(p, args.cache)))
             for p in sc_pdfs]
     results["real_scans_ocr"] = score(rows)
     if args.json:

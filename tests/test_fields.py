@@ -1,6 +1,8 @@
 """Field extraction from synthetic OCR words and from a rendered Decree 30 page."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -347,3 +349,17 @@ def test_number_split_over_two_text_layer_lines():
              for w in pg.words]
     f = extract_fields([PageText(1, W, H, 300, words)])
     assert f["number"].value == "542/TB-UBND"
+
+
+def test_document_mending_keeps_boxes_and_the_documents_common_words():
+    from digitize.fields.mend import mend_document
+    lines = [(300, 300 + 60 * i, "UBND tỉnh giao Sở xử lý") for i in range(9)]
+    lines += [(300, 900, "Quảng Nam tỉnh nhà"), (300, 960, "theo thẩm quyên")]
+    pg = page(lines)
+    (out,), notes = mend_document([pg])
+    assert [w.box for w in out.words] == [w.box for w in pg.words]
+    assert "thẩm quyền" in out.text and "thâm" not in out.text
+    assert "Nam tỉnh" in out.text  # "tỉnh" is the document's word: never "Nam tính"
+    assert notes and notes[0].startswith("p1: ")
+    text_layer = replace(pg, method="text-layer")
+    assert mend_document([text_layer])[0][0] is text_layer

@@ -159,20 +159,47 @@ def mend_compounds(text: str, veto: Veto | None = None) -> tuple[str, list[str]]
     tỉnh" x5 keeps "HĐND tỉnh tại" from becoming "tĩnh tại")."""
     toks = text.split()
     notes: list[str] = []
-    while True:
-        base = coverage(toks)[0]
-        best, pick = 0, None
-        for i, j, new in _candidates(toks):
-            cores = [t.strip(_EDGE) for t in toks[i:j]]
-            trial = toks[:i] + [t.replace(c, _recase(c, w))
-                                for t, c, w in zip(toks[i:j], cores, new)] + toks[j:]
-            changed = [i + k for k, (a, b) in enumerate(zip(toks[i:j], trial[i:j])) if a != b]
-            gain = coverage(trial)[0] - base
-            if gain > best and not (veto and veto(toks, i, j, changed)):
-                best, pick = gain, (i, j, trial)
-        if pick is None:
-            return " ".join(toks), notes
-        i, j, trial = pick
-        notes.append(f"{' '.join(t.strip(_EDGE) for t in toks[i:j])}->"
-                     f"{' '.join(t.strip(_EDGE) for t in trial[i:j])}")
-        toks = trial
+    for a, b in _chunks(toks):
+        while True:
+            part = toks[a:b]
+            base = coverage(part)[0]
+            best, pick = 0, None
+            for i, j, new in _candidates(part):
+                cores = [t.strip(_EDGE) for t in part[i:j]]
+                trial = part[:i] + [t.replace(c, _recase(c, w))
+                                    for t, c, w in zip(part[i:j], cores, new)] + part[j:]
+                changed = [a + i + k for k in range(j - i) if part[i + k] != trial[i + k]]
+                gain = coverage(trial)[0] - base
+                if gain > best and not (veto and veto(toks, a + i, a + j, changed)):
+                    best, pick = gain, (i, j, trial)
+            if pick is None:
+                break
+            i, j, trial = pick
+            notes.append(f"{' '.join(t.strip(_EDGE) for t in part[i:j])}->"
+                         f"{' '.join(t.strip(_EDGE) for t in trial[i:j])}")
+            toks[a:b] = trial
+    return " ".join(toks), notes
+
+
+def _chunks(toks: list[str]) -> list[tuple[int, int]]:
+    """[start, end) runs of plain words, cut at punctuation, numbers and codes: no compound
+    crosses them, so each run is mended on its own (and short runs cost little)."""
+    out, start = [], None
+    for k, t in enumerate(toks):
+        core = t.strip(_EDGE)
+        if not core.isalpha():
+            if start is not None:
+                out.append((start, k))
+            start = None
+            continue
+        if start is not None and t.lstrip(_EDGE) != t:
+            out.append((start, k))
+            start = None
+        if start is None:
+            start = k
+        if t.rstrip(_EDGE) != t:
+            out.append((start, k + 1))
+            start = None
+    if start is not None:
+        out.append((start, len(toks)))
+    return [(a, b) for a, b in out if b - a >= 2]

@@ -54,12 +54,20 @@ def context_table(segs: list[Segment], exclude: list[Segment],
     return table
 
 
-def anchored(table: dict[tuple, Counter], min_count: int = 3):
+def anchored(table: dict[tuple, Counter], min_count: int = 3, common: int = 8):
     """A `lexicon.mend_compounds` veto: refuse to re-mark the first (last) word of a run where the
-    document writes it, as read, at least `min_count` times after (before) the same neighbour.
-    `table` is an unmended `context_table`."""
+    document writes it, as read, at least `min_count` times after (before) the same neighbour,
+    and any word the document writes as read `common` times or more ("tỉnh" x30 stays "tỉnh"
+    in "Quảng Nam tỉnh", never "Nam tính"). `table` is an unmended `context_table`."""
+    seen: Counter = Counter()
+    for key, spellings in table.items():
+        if key[0] == "L":
+            seen.update(spellings)
+
     def veto(toks: list[str], start: int, end: int, changed: list[int]) -> bool:
         cores = [_core(t) for t in toks]
+        if any(seen[cores[i].lower()] >= common for i in changed):
+            return True
         first, last = cores[start].lower(), cores[end - 1].lower()
         if start in changed and start > 0 and cores[start - 1]:
             key = ("L", fold(cores[start - 1].lower()), fold(first))

@@ -1,0 +1,53 @@
+"""Mend the marks of a document's OCR words before anything reads them (fields, index, PDF/A).
+
+OCR of Vietnamese drops and confuses tone marks inside compound words ("thẩm quyên", "tô chức",
+"Kê hoạch"). `mend_document` runs `lexicon.mend_compounds` over each OCR'd page in reading order,
+the lines of a block joined so that a compound broken over two lines is still seen, with the document's own
+usage as a veto (a word the document writes as read next to the same neighbour three or more
+times is kept: "UBND tỉnh giao" does not become "tính giao"). Measured on the born-digital pages
+(eval: scripts/eval_fields.py's OCR cache against gt_text): word F1 0.960 -> 0.968, CER 7.96% ->
+7.81%. Text-layer pages are exact already and left alone; numbers and codes are never touched.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from digitize.fields.lexicon import mend_compounds
+from digitize.fields.review import anchored, context_table
+from digitize.fields.text import segments_of
+from ocr.types import PageText
+
+_BARRIER = "¶"
+
+
+def mend_document(pages: list[PageText]) -> tuple[list[PageText], list[str]]:
+    """The pages with mended words (same boxes and confidences), and a note per change."""
+    ocr = [p for p in pages if p.method == "ocr" and p.words]
+    if not ocr:
+        return pages, []
+    segs = [s for p in ocr for s in segments_of(p)]
+    veto = anchored(context_table(segs, [], mend=False))
+    out, notes = [], []
+    for p in pages:
+        if p.method != "ocr" or not p.words:
+            out.append(p)
+            continue
+        texts = [w.text for w in p.words]
+        if any(not t or any(c.isspace() for c in t) for t in texts):
+            out.append(p)  # cannot align words with tokens; leave the page as read
+            continue
+        # A compound may run over a line break, but not from one block (column) into another.
+        stream: list[str] = []
+        for i, w in enumerate(p.words):
+            if i and w.block != p.words[i - 1].block:
+                stream.append(_BARRIER)
+            stream.append(w.text)
+        mended, changes = mend_compounds(" ".join(stream), veto)
+        toks = [t for t in mended.split() if t != _BARRIER]
+        if not changes or len(toks) != len(texts):
+            out.append(p)
+            continue
+        words = [w if w.text == t else replace(w, text=t) for w, t in zip(p.words, toks)]
+        out.append(replace(p, words=words))
+        notes += [f"p{p.page_no}: {c}" for c in changes]
+    return out, notes
