@@ -363,3 +363,12 @@ def test_document_mending_keeps_boxes_and_the_documents_common_words():
     assert notes and notes[0].startswith("p1: ")
     text_layer = replace(pg, method="text-layer")
     assert mend_document([text_layer])[0][0] is text_layer
+
+
+def test_distribution_list_with_tilde_bullets_and_two_entries_on_one_line():
+    lines = header() + body_and_signer()
+    lines = [l for l in lines if l[2] not in ("- Như Điều 3;", "- Lưu: VT.")]
+    lines += [(300, 2050, "~ Thường trực Tỉnh ủy; ~ Thường trực HĐND tỉnh:"),
+              (300, 2100, "- Lưu: VT.")]
+    f = extract_fields([page(lines)])
+    assert f["distribution"].value == ["Thường trực Tỉnh ủy", "Thường trực HĐND tỉnh", "Lưu: VT"]

@@ -358,6 +358,10 @@ def _name_field(out: dict, name: Segment, page_no: int) -> None:
     out["signer_name"] = _field("signer_name", " ".join(words), nwords, page_no, ev, review)
 
 
+_BULLETS = ("-", "+", "•", "~", "–", "—", "*")  # OCR reads a dash bullet as "~" at times
+_BULLET_CHARS = "".join(_BULLETS) + " "
+
+
 def _lists(out: dict, page_segs) -> None:
     """"Kính gửi:" recipients and the "Nơi nhận:" distribution list."""
     for page, segs in page_segs:
@@ -373,8 +377,8 @@ def _lists(out: dict, page_segs) -> None:
                 for t in segs[i + 1:i + 12]:
                     if t.y0 - used[-1].y1 > 1.5 * t.height:
                         break
-                    if t.text.lstrip().startswith(("-", "+", "•")):
-                        items.append(t.text.lstrip("-+• ").strip())
+                    if t.text.lstrip().startswith(_BULLETS):
+                        items.append(t.text.lstrip(_BULLET_CHARS).strip())
                         used.append(t)
                     elif items and t.x0 > s.x0 + s.height:
                         items[-1] = f"{items[-1]} {t.text}"
@@ -391,11 +395,13 @@ def _lists(out: dict, page_segs) -> None:
                         continue
                     if t.y0 - used[-1].y1 > 2.5 * t.height:
                         break
-                    if t.text.lstrip().startswith(("-", "+", "•")) or not items:
-                        items.append(t.text.lstrip("-+• ").strip())
+                    if t.text.lstrip().startswith(_BULLETS) or not items:
+                        items.append(t.text.lstrip(_BULLET_CHARS).strip())
                     else:
                         items[-1] = f"{items[-1]} {t.text}"
                     used.append(t)
-                items = [clean_spaces(x).rstrip(";,.") for x in items if x.strip()]
+                # two entries OCR read as one line: "Thường trực Tỉnh ủy; ~ Thường trực HĐND"
+                items = [part for x in items for part in re.split(r"[;,]\s*[-~–—•]\s+", x)]
+                items = [clean_spaces(x).rstrip(";,.:") for x in items if x.strip()]
                 if items:
                     out["distribution"] = _seg_field("distribution", items, used)
