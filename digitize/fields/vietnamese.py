@@ -103,6 +103,8 @@ _ACRONYM = re.compile(r"^[A-ZĐ]{2,}[a-z]{0,2}$|^[A-ZĐ][a-z]?[A-ZĐ]+$")
 def token_ok(token: str) -> bool:
     """A token of running text is fine when each of its letter parts is a syllable, an acronym
     (UBND, HĐND, TTg) or a roman numeral; digits and punctuation are ignored."""
+    if token.strip(",.;:()") in ("V/v", "v/v", "V/V"):  # "về việc", the công văn's subject label
+        return True
     for part in re.split(r"[^\w]+|_|\d+", unicodedata.normalize("NFC", token)):
         if not part:
             continue
