@@ -65,6 +65,7 @@ _COMPAT = {"accept": "application/vnd.elasticsearch+json; compatible-with=8",
            "content-type": "application/vnd.elasticsearch+json; compatible-with=8"}
 EXACT_BOOST = 10.0
 PHRASE_BOOST = 5.0  # neighbouring query words that are neighbours on the page
+FIELD_BOOST = 20.0  # the record's own document number is the query
 _KW = {"type": "keyword"}
 _WS = {"type": "text", "analyzer": "ws", "similarity": "BM25"}
 MAPPINGS = {
@@ -331,6 +332,9 @@ class ElasticIndex:
         for u in units:
             alts: list[dict] = [{"match_phrase": {"fo": " ".join(a)}}
                                 for a in [u.folded, *u.alts, *u.relaxed]]
+            if u.number and all(v.number for v in units):
+                # numbers only: the record's own number field too, wherever OCR misread it
+                alts.append({"term": {"number_n": {"value": u.folded[0], "boost": FIELD_BOOST}}})
             if fuzzy and u.fuzzy:
                 alts.append({"match": {"fo": {"query": u.folded[0], "fuzziness": 1,
                                               "prefix_length": 0, "boost": 0.2}}})

@@ -523,6 +523,18 @@ class EmbeddedIndex:
             f"SELECT rid FROM keys WHERE kind='p' AND value IN ({qk}) AND rid IN ({qr})",
             keys + keys)}
 
+    def _named_only(self, units: list[tn.QueryUnit], where: str, args: list[Any]) -> list[int]:
+        """Records (within the filters) whose document number is the query, when the query is
+        nothing but numbers; newest first."""
+        if not units or not all(u.number for u in units):
+            return []
+        keys = [u.folded[0] for u in units]
+        qk = ",".join("?" * len(keys))
+        w = f" AND {where}" if where else ""
+        return [r for (r,) in self.db.execute(
+            f"SELECT r.rid FROM records r WHERE r.number_n IN ({qk}){w} "
+            f"ORDER BY r.issued DESC, r.rid DESC LIMIT {PER_RECORD_MAX}", keys + args)]
+
     def _filters(self, q: Query) -> tuple[str, list[Any]]:
         conds, args = [], []
         if q.doc_type:
@@ -583,6 +595,14 @@ class EmbeddedIndex:
         order = [(r, match, v) for r, v in strict.ranked.items()]
         order += [(r, match, None) for r in strict.tail]
         total, exact = strict.total, strict.exact
+        # A query of numbers only names records by their number field too, where OCR
+        # misread the number on the page or a person corrected the field: those come first.
+        seen = {r for r, _, _ in order}
+        named = [r for r in self._named_only(units, where, args) if r not in seen]
+        if named:
+            order = [(r, match, (FIELD_BONUS, {1: FIELD_BONUS})) for r in named] + order
+            total += len(named)
+            strict.named = True
         fuzzy_terms: set[str] = set()
         # a record whose own number or ID the query names is pinned: no need to widen the words
         if strict.total < self.fuzzy_below and any(u.fuzzy for u in units) and not strict.named:

@@ -263,3 +263,9 @@ def test_es_errors_map_to_our_exceptions():
     with pytest.raises(es.BadRequestError):  # our own mistakes stay visible as such
         raising(es.BadRequestError("bad", meta(400), {}))()
     assert elastic.MAPPINGS["_meta"]["norm_version"] == elastic.tn.NORM_VERSION
+
+
+@pytest.mark.parametrize("q", ["7/BB", "15/GKS"])
+def test_document_number_found_by_its_field_where_the_page_text_lacks_it(backend, q):
+    # OCR misread the handwritten number on the page, or a person corrected the field
+    assert ids(backend, q)[0] == {"7/BB": "D", "15/GKS": "C"}[q]
