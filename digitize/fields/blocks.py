@@ -336,8 +336,10 @@ def name_words(text: str, mend: bool = False) -> list[str]:
             run.append(w)
         else:
             run, before = [], w
-    if mend and run and fold(run[0]) not in SURNAMES and before:
-        surname = mangled_surname(before)
+    if mend and run and fold(run[0]) not in SURNAMES:
+        surname = mangled_surname(run[0])  # "Irần": T read as I
         if surname:
-            run = [surname] + run
+            run = [surname] + run[1:]
+        elif before and mangled_surname(before):
+            run = [mangled_surname(before)] + run
     return run

@@ -344,7 +344,7 @@ def _text_just_above(first: Segment, segs: list[Segment]) -> bool:
 
 def _name_field(out: dict, name: Segment, page_no: int) -> None:
     words = B.name_words(name.text, mend=True)
-    mended = len(words) > len(B.name_words(name.text))  # a mangled surname was restored
+    mended = words != B.name_words(name.text)  # a mangled surname was restored
     notes = [f"surname restored: {words[0]}"] if mended else []
     nwords = [w for w in name.words if w.text.strip(",.;:") in words] or name.words
     canon = SURNAME_FORMS.get(fold(words[0]))

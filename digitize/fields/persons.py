@@ -33,11 +33,11 @@ SURNAME_FORMS = {fold(s): s for s in _SURNAME_LIST}
 
 def mangled_surname(token: str) -> str | None:
     """The surname a signature or seal has mangled, when only one fits: a first letter read as a
-    digit or stroke ("1rần"), or lost ("rần"): "Trần". None otherwise."""
+    digit or stroke ("1rần", "Irần"), or lost ("rần"): "Trần". None otherwise."""
     f = fold(token.strip(",.;:'\"`~_-"))
     if len(f) < 2 or not f[1:].isalpha():
         return None
-    if not f[0].isalpha() or f[0] in "li":
+    if not f[0].isalpha() or f[0] in "lij":
         fits = [s for s in SURNAME_FORMS if len(s) == len(f) and s[1:] == f[1:]]
     elif token[:1].islower() and len(f) >= 3:
         fits = [s for s in SURNAME_FORMS if s[1:] == f]
