@@ -1,11 +1,11 @@
 """Read handwritten digits: the number and the day written by hand into the blanks of a form.
 
 Tesseract's models are trained on print and read these blanks badly (5 of 36 right on the real
-scans). This reader cuts the blank into ink blobs (one per digit; wide blobs are split in two),
+scans). This reader cuts the blank into ink blobs (one per digit; wide blobs are split),
 scales each like an MNIST digit (20 px in a 28 px square, centred on its mass, strokes brought to
 MNIST's weight), describes it by gradient-orientation histograms and asks its nearest neighbours
-among 6,000 handwritten digits (ocr/data/digits.npz, built by scripts/train_digits.py from MNIST,
-with crossed sevens and lead-in ones added as Vietnamese hands write them).
+among handwritten digits (ocr/data/digits.npz, built by scripts/train_digits.py from MNIST, with
+crossed sevens, lead-in ones and closed fours added as Vietnamese hands write them).
 
     reader = HandDigits()
     reader.read(grey_page, box)   # -> ("05", 0.8) or None; confidence = weakest digit's vote share
@@ -70,7 +70,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
         cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
         out = cv2.warpAffine(out, np.float32([[1, 0, 14 - cx], [0, 1, 14 - cy]]), (SIZE, SIZE))
     cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    for _ in range(2):  # a thin pen or a felt tip, brought to MNIST's stroke weight
+    for _ in range(3):  # a thin pen or a felt tip, brought to MNIST's stroke weight
         mass = out.sum() / 255.0
         if mass < 0.75 * MNIST_MASS:
             out = cv2.dilate(out, cross)
@@ -88,13 +88,16 @@ def blobs(grey: np.ndarray, line_height: float) -> list[np.ndarray]:
     rule = cv2.getStructuringElement(cv2.MORPH_RECT, (max(int(1.5 * line_height), 10), 1))
     bw = cv2.subtract(bw, cv2.morphologyEx(bw, cv2.MORPH_OPEN, rule))
     n, labels, st, _ = cv2.connectedComponentsWithStats(bw, 8)
+    # a digit in the blank stands on the line; ink that starts below the line is the next line's
+    below = 1.5 * line_height
     comps = sorted([int(st[i, 0]), int(st[i, 1]), int(st[i, 0] + st[i, 2]),
                     int(st[i, 1] + st[i, 3]), [i]] for i in range(1, n)
-                   if st[i, 4] > 0.02 * line_height ** 2)
+                   if st[i, 4] > 0.02 * line_height ** 2 and st[i, 1] < below)
     merged: list[list] = []
     for c in comps:
-        if merged and c[0] < merged[-1][2] - 0.25 * (c[2] - c[0]):
-            m = merged[-1]
+        m = merged[-1] if merged else None
+        if (m and c[0] < m[2] - 0.25 * (c[2] - c[0])
+                and min(m[3], c[3]) - max(m[1], c[1]) > -0.3 * line_height):
             merged[-1] = [min(m[0], c[0]), min(m[1], c[1]), max(m[2], c[2]), max(m[3], c[3]),
                           m[4] + c[4]]
         else:
@@ -107,14 +110,27 @@ def blobs(grey: np.ndarray, line_height: float) -> list[np.ndarray]:
     out = []
     for x0, y0, x1, y1, ids in merged:
         mask = np.isin(labels[y0:y1, x0:x1], ids).astype(np.uint8) * 255
-        w, h = x1 - x0, y1 - y0
-        if w > 1.25 * h:  # two digits written touching: cut at the thinnest column
-            col = mask[:, int(0.3 * w):int(0.7 * w)].sum(0)
-            k = int(0.3 * w) + int(col.argmin())
-            out += [mask[:, :k], mask[:, k:]]
-        else:
-            out.append(mask)
+        out += _split_touching(mask)
     return out
+
+
+def _split_touching(mask: np.ndarray) -> list[np.ndarray]:
+    """A blob much wider than tall is digits written touching ("574"): cut it into as many
+    digits as its width holds, each cut at the thinnest column near where it should fall."""
+    h, w = mask.shape
+    n = int(round(w / (0.75 * h))) if w > 1.25 * h else 1
+    if n < 2:
+        return [mask]
+    cols = mask.sum(0)
+    cuts, start = [], 0
+    for i in range(1, n):
+        mid = int(i * w / n)
+        lo, hi = max(start + 1, mid - w // (3 * n)), min(w - 1, mid + w // (3 * n))
+        cut = lo + int(cols[lo:hi].argmin()) if hi > lo else mid
+        cuts.append(cut)
+        start = cut
+    edges = [0] + cuts + [w]
+    return [mask[:, a:b] for a, b in zip(edges, edges[1:]) if b - a > 1]
 
 
 @lru_cache(maxsize=1)

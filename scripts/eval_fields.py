@@ -40,7 +40,7 @@ def page_count(pdf: Path) -> int:
 OCR_DPI = float(__import__("os").environ.get("EVAL_OCR_DPI", "150"))
 # OCR through ocr.prepare.prepare_page (OCR copy at <= OCR_DPI), as digitize/worker.py does
 PREP_TAG = f"prep2-ocr{OCR_DPI:g}"
-READER_TAG = "hand1"  # change when the re-read (digitize.pipeline.read_blank) changes
+READER_TAG = "hand2"  # change when the re-read (digitize.pipeline.read_blank) changes
 
 
 def _words_to_json(words: list[Word]) -> list[list]:

@@ -184,6 +184,12 @@ def _char_width(seg: Segment) -> float:
     return ws[len(ws) // 2] if ws else 0.55 * seg.height
 
 
+def _printed_width(text: str, cw: float) -> float:
+    """Width of printed `text` in a serif face whose lower-case letters average `cw`."""
+    return sum(1.3 * cw if c.isupper() else 0.55 * cw if c in "/-.:;,'()" else 0.8 * cw
+               for c in text)
+
+
 def blank_box(seg: Segment, left: tuple[Word, int], right: tuple[Word, int] | None) -> Box:
     """The blank a number was handwritten into, between printed text and printed text.
 
@@ -192,15 +198,18 @@ def blank_box(seg: Segment, left: tuple[Word, int], right: tuple[Word, int] | No
     or None for "about three characters' room". Where OCR glued the handwriting to a printed word,
     printed characters are measured with the line's own character width, since handwriting is
     wider. The box reaches well above and below the line: handwriting is taller than print."""
-    cw, h = 0.8 * _char_width(seg), seg.height  # 0.8: keywords' letters are narrow ones
+    cw, h = _char_width(seg), seg.height
     lw, n = left
-    # OCR's box of a keyword may already swallow the handwriting after it ("ngày" up to the 16)
-    x0 = min(lw.box.x1, lw.box.x0 + n * cw)
+    # OCR's box of a keyword may already swallow the handwriting after it ("ngày" up to the 16);
+    # its printed letters are measured narrow (a generous blank) ...
+    x0 = min(lw.box.x1, lw.box.x0 + 0.8 * n * cw)
     if right is None:
         x1 = x0 + 3 * h
     else:
         rw, k = right
-        x1 = rw.box.x0 if k <= 0 else max(rw.box.x0, rw.box.x1 - (len(rw.text) - k) * cw)
+        # ... and so are those glued before "tháng", but capitals wide ("574/UBND-KTTH")
+        x1 = rw.box.x0 if k <= 0 else max(rw.box.x0,
+                                          rw.box.x1 - _printed_width(rw.text[k:], cw))
         if x1 - x0 < 0.8 * h:
             x1 = x0 + 3 * h
     return Box(int(max(0, x0)), int(max(0, seg.y0 - 0.7 * h)), int(x1), int(seg.y1 + 0.5 * h))
