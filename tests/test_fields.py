@@ -232,6 +232,15 @@ def test_person_name_stops_at_line_end():
     assert [p["name"] for p in f["persons"].value] == ["Nguyễn Văn An"]
 
 
+def test_person_name_cut_by_a_line_end_is_the_whole_name_seen_elsewhere():
+    lines = header() + body_and_signer() + [
+        (450, 1200, "khiếu nại của bà Nguyễn Thị Bích Ngọc và ông Đoàn Duy Đức"),
+        (450, 1260, "tái định cư cho bà Nguyễn Thị"),
+        (450, 1320, "Bích Ngọc, thường trú tại xã Phổ Phong.")]
+    f = extract_fields([page(lines)])
+    assert [p["name"] for p in f["persons"].value] == ["Nguyễn Thị Bích Ngọc", "Đoàn Duy Đức"]
+
+
 @pytest.mark.parametrize("word, ok", [
     ("nghiệm", True), ("Quảng", True), ("NGÃI", True), ("khuya", True), ("giữ", True),
     ("Đắk", True), ("Nøãi", False), ("NGAÀI", False), ("Têt", False), ("xêp", False),

@@ -109,6 +109,12 @@ def find_persons(segs: list[Segment]) -> list[dict]:
              "doubtful": fold(name.split()[0]) not in SURNAMES, "_offsets": [off]}
         by_name[key] = p
         persons.append(p)
+    # "bà Nguyễn Thị | Bích Ngọc": a name cut by a line end is the whole one seen elsewhere
+    for key in sorted(by_name, key=len, reverse=True):
+        whole = [q for k, q in by_name.items() if k.startswith(key + " ")]
+        if len(whole) == 1:
+            whole[0]["_offsets"] += by_name[key]["_offsets"]
+            persons.remove(by_name.pop(key))
 
     def owner(offset: int) -> dict | None:
         best, best_off = None, -1
