@@ -141,12 +141,15 @@ def show(record_id, archive, as_json):
               show_default=True, help="bagit: a BagIt bag folder for transfer to an archive.")
 @click.option("--names", type=click.Choice(["digitize", "tt05"]), default="digitize",
               show_default=True, help="Column names: ours, or Circular 05/2025/TT-BNV's.")
+@click.option("--record", "records", multiple=True, metavar="ID",
+              help="Only this record (id or unique prefix); repeat for more.")
+@click.option("--dossier", help="Only the records linked to this dossier.")
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
-def export(out, fmt, names, archive):
-    """Export every record (text, fields, metadata) to OUT ('-' for stdout; a new folder for
-    --format bagit)."""
+def export(out, fmt, names, records, dossier, archive):
+    """Export records (text, fields, metadata) to OUT ('-' for stdout; a new folder for
+    --format bagit): every record, or those chosen with --record and --dossier."""
     settings = from_env(archive=archive)
-    n = service.export(settings, out, fmt, names)
+    n = service.export(settings, out, fmt, names, list(records), dossier)
     click.echo(f"exported {n} record(s) to {out}", err=True)
 
 

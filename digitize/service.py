@@ -158,21 +158,45 @@ def format_record(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digitize") -> int:
-    """Write every record to `out` as JSON lines or CSV (column names: ours or TT 05/2025's),
-    or as a BagIt bag; each exported record gets an "exported" event."""
+def _selection(store: Store, record_ids: list[str] | None, dossier: str | None) -> list[str] | None:
+    """The records chosen by id (or unique prefix) and/or dossier; None for all of them."""
+    if not record_ids and not dossier:
+        return None
+    chosen = [_resolve(store, r) for r in record_ids or []]
+    if dossier:
+        linked = store.catalogue.dossier(dossier)
+        if not linked:
+            raise NotFound(f"no record is linked to dossier {dossier!r}")
+        chosen += [r for r in linked if r not in chosen]
+    return chosen
+
+
+def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digitize",
+           record_ids: list[str] | None = None, dossier: str | None = None) -> int:
+    """Write the chosen records (default: every one) to `out` as JSON lines or CSV (column
+    names: ours or TT 05/2025's), or as a BagIt bag; each exported record gets an "exported"
+    event. `record_ids` (ids or unique prefixes) and `dossier` select records."""
     if fmt == "bagit":
-        return export_bag(settings, out)
+        if not record_ids and not dossier:
+            return export_bag(settings, out)
+        with open_store(settings) as store:
+            chosen = _selection(store, record_ids, dossier)
+        return export_bag(settings, out, chosen)
+    with open_store(settings) as store:
+        chosen = _selection(store, record_ids, dossier)
+        if chosen is None:
+            docs = list(store.catalogue.iter_docs())
+        else:
+            docs = [store.catalogue.get(r) or {} for r in chosen]
     with open_store(settings) as store, _open_out(out) as fh:
         writer = None
         if fmt == "csv":
-            keys = sorted({k for d in store.catalogue.iter_docs()
-                           for k in (d.get("archive_metadata") or {})})
+            keys = sorted({k for d in docs for k in (d.get("archive_metadata") or {})})
             writer = csv.DictWriter(fh, fieldnames=exports.csv_columns(names, keys),
                                     extrasaction="ignore")
             writer.writeheader()
         n = 0
-        for doc in store.catalogue.iter_docs():
+        for doc in docs:
             texts = rec.read_page_texts(store.archive.record_dir(doc["id"]),
                                         doc.get("page_count", 0))
             row = exports.export_row(doc, texts, store.catalogue.dossiers_of(doc["id"]))

@@ -62,3 +62,21 @@ def test_export_csv_with_circular_05_names(archive, tmp_path):
     assert rows[0]["TypeName"] == "QUYẾT ĐỊNH"
     assert rows[0]["PageAmount"] == "1"
     assert rows[0]["Language"] == "Tiếng Việt"
+
+
+def test_export_chosen_records_by_id_and_dossier(archive, tmp_path):
+    a, rid = archive
+    run_cli("link", rid, "--dossier", "H15.50.05.13-261008-0976", "--archive", str(a))
+    out = tmp_path / "one.jsonl"
+    assert run_cli("export", str(out), "--record", rid[:6], "--archive", str(a)).code == 0
+    assert [l for l in out.read_text().splitlines() if l] and rid in out.read_text()
+    bag = tmp_path / "bag"
+    res = run_cli("export", str(bag), "--format", "bagit", "--dossier",
+                  "H15.50.05.13-261008-0976", "--archive", str(a))
+    assert res.code == 0 and (bag / "bagit.txt").exists()
+    missing = run_cli("export", str(tmp_path / "x.jsonl"), "--record", "ffffffffffff",
+                      "--archive", str(a))
+    assert missing.code == 3 and "ffffffffffff" in missing.output
+    empty = run_cli("export", str(tmp_path / "y.jsonl"), "--dossier", "NO-SUCH",
+                    "--archive", str(a))
+    assert empty.code == 3 and "NO-SUCH" in empty.output
