@@ -33,7 +33,7 @@ from indexer.registry import open_backend
 from ocr.engine import EngineSettings, TesseractEngine
 from ocr.errors import InputError
 from ocr.handwriting import HandDigits
-from ocr.images import SourceInfo, load_image_file, probe
+from ocr.images import SourceInfo, load_staged_page, probe
 from ocr.pdfa import PdfPage
 from ocr.types import Box
 from storage.archive import Archive
@@ -345,7 +345,7 @@ class Ingestor:
             doc["probable_duplicate_of"] = {"record_id": similar[0], "similarity": similar[1]}
         rec.write_page_texts(p.staging, texts)
         pdf_pages = [PdfPage(Path(d.image_file).read_bytes(), d.width, d.height, d.dpi, d.colour,
-                             words=d.text.words) for d in pages]
+                             filter=d.image_filter, words=d.text.words) for d in pages]
         rec.write_document_pdf(p.staging, pdf_pages, self.s.pdfa, doc)
         del pdf_pages
         remove_tree(p.staging / "work")
@@ -395,7 +395,8 @@ class Ingestor:
             if self._engine is None:
                 self._engine = TesseractEngine(self.engine)
             if page_no not in decoded:
-                decoded[page_no] = load_image_file(Path(done.image_file), grey=True)
+                decoded[page_no] = load_staged_page(Path(done.image_file), done.width,
+                                                    done.height, done.colour, grey=True)
             return read_blank(self._engine, decoded[page_no], box, done.dpi)
         return reread
 

@@ -15,7 +15,7 @@ from ocr.errors import InputError, OcrError
 from ocr.images import load_page
 from ocr.pdftext import has_real_text, text_layer_words
 from ocr.prepare import PrepareOptions, encode_jpeg, is_colour, prepare_page, to_grey
-from ocr.types import Box, PageText, Word
+from ocr.types import Box, EncodedImage, PageImage, PageText, Word
 
 LOW_CONF = 60.0
 
@@ -42,6 +42,7 @@ class PageDone:
     page_no: int
     text: PageText | None = None
     image_file: str = ""
+    image_filter: str = "DCTDecode"  # how image_file's bytes go into the PDF
     width: int = 0
     height: int = 0
     dpi: float = 300.0
@@ -81,7 +82,8 @@ def _process(task: PageTask) -> PageDone:
         h, w = page.image.shape[:2]
         words = text_layer_words(Path(task.path), task.index + 1, w, h)
         if has_real_text(words):
-            return _finish(task, page.image, page.dpi, PageText(
+            colour = page.image.ndim == 3 and is_colour(page.image)
+            return _finish(task, page, page.image, colour, False, PageText(
                 task.page_no, w, h, page.dpi, words, method="text-layer", mean_conf=100.0), notes)
     engine = _get_engine(task.engine)
     # Most scans are upright: read first, and pay for orientation detection (about a fifth of a
@@ -96,7 +98,7 @@ def _process(task: PageTask) -> PageDone:
     h, w = prep.display.shape[:2]
     text = PageText(task.page_no, w, h, prep.dpi, words, method="ocr",
                     mean_conf=_mean_conf(words), blank=prep.blank, flags=_flags(words, prep.blank))
-    return _finish(task, prep.display, prep.dpi, text, notes)
+    return _finish(task, page, prep.display, prep.colour, prep.edited, text, notes)
 
 
 def _read(engine: TesseractEngine, page, opts: PrepareOptions):
@@ -118,13 +120,32 @@ def _quality(words: list[Word]) -> float:
     return _mean_conf(words) * sum(len(w.text) for w in words)
 
 
-def _finish(task: PageTask, display, dpi: float, text: PageText, notes: list[str]) -> PageDone:
-    colour = display.ndim == 3 and is_colour(display)
+def _finish(task: PageTask, page: PageImage, display, colour: bool, edited: bool,
+            text: PageText, notes: list[str]) -> PageDone:
+    """Stage the display image for the PDF: the scan's own bytes when the display is the scan
+    unchanged (no re-encoding: quicker, and no second JPEG loss), else a new JPEG."""
     img = display if colour or display.ndim == 2 else to_grey(display)
-    out = Path(task.out_dir) / f"page-{task.page_no:04d}.jpg"
-    out.write_bytes(encode_jpeg(img, task.jpeg_quality))
+    data, filt, colour = _encoded(page.encoded if not edited else None, img, colour,
+                                  task.jpeg_quality)
+    suffix = ".jpg" if filt == "DCTDecode" else ".zz"
+    out = Path(task.out_dir) / f"page-{task.page_no:04d}{suffix}"
+    out.write_bytes(data)
     h, w = img.shape[:2]
-    return PageDone(task.doc_key, task.page_no, text, str(out), w, h, dpi, colour, notes)
+    return PageDone(task.doc_key, task.page_no, text, str(out), filt, w, h, page.dpi, colour,
+                    notes)
+
+
+def _encoded(source: EncodedImage | None, img, colour: bool,
+             quality: int) -> tuple[bytes, str, bool]:
+    """(bytes, PDF filter, colour) of the page image. A JPEG source is kept as it is; a lossless
+    one only when it is no larger than our JPEG would be (clean pages: about half the size;
+    noisy ones compress badly without loss)."""
+    if source is not None and source.filter == "DCTDecode":
+        return source.data, source.filter, source.colour
+    jpeg = encode_jpeg(img, quality)
+    if source is not None and len(source.data) <= len(jpeg):
+        return source.data, source.filter, source.colour
+    return jpeg, "DCTDecode", colour
 
 
 def _scale_word(w: Word, s: float) -> Word:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 import subprocess
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ocr.errors import InputError
-from ocr.types import PageImage
+from ocr.types import EncodedImage, PageImage
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 PDF_SUFFIXES = {".pdf"}
@@ -101,19 +103,33 @@ def load_page(path: Path, kind: str, index: int, timeout_s: float = 120) -> Page
     """Load page `index` (0-based) of a probed file as grey or BGR uint8."""
     if kind == "pdf":
         return _load_pdf_page(path, index, timeout_s)
+    encoded = None
     try:
         with Image.open(path) as im:
             im.seek(index)
             _check_size(path, im.size)
             dpi_info = im.info.get("dpi")
+            plain_jpeg = _plain_jpeg(im)
             im = ImageOps.exif_transpose(im) if index == 0 else im
             arr = _to_array(im)
+        if plain_jpeg:
+            encoded = EncodedImage(path.read_bytes(), "DCTDecode", arr.ndim == 3)
     except InputError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
         raise InputError(f"{path}: page {index + 1} unreadable ({_first_line(e)})") from e
     dpi = float(dpi_info[0]) if dpi_info and dpi_info[0] and dpi_info[0] > 20 else 0.0
-    return PageImage(str(path), index, arr, dpi or DEFAULT_DPI, dpi_assumed=not dpi)
+    return PageImage(str(path), index, arr, dpi or DEFAULT_DPI, dpi_assumed=not dpi,
+                     encoded=encoded)
+
+
+def _plain_jpeg(im: Image.Image) -> bool:
+    """A JPEG whose file bytes a PDF can show as they are: 8-bit grey or YCbCr/RGB, baseline,
+    not turned by an EXIF orientation."""
+    if im.format != "JPEG" or im.mode not in ("L", "RGB") or im.info.get("progressive") \
+            or im.info.get("progression"):
+        return False
+    return im.getexif().get(0x0112, 1) == 1  # 0x0112: EXIF Orientation
 
 
 def load_image_file(path: Path, grey: bool = False) -> np.ndarray:
@@ -126,13 +142,30 @@ def load_image_file(path: Path, grey: bool = False) -> np.ndarray:
         return _to_array(im)
 
 
+def load_staged_page(path: Path, width: int, height: int, colour: bool,
+                     grey: bool = False) -> np.ndarray:
+    """Decode a page image a worker staged for the PDF: a JPEG, or (suffix `.zz`) a zlib stream
+    of raw RGB or grey pixels of `width` x `height`. Grey or BGR uint8; grey with `grey`."""
+    if path.suffix != ".zz":
+        return load_image_file(path, grey)
+    raw = np.frombuffer(zlib.decompress(path.read_bytes()), np.uint8)
+    if not colour:
+        return raw.reshape(height, width)
+    rgb = raw.reshape(height, width, 3)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if grey else _bgr(rgb)
+
+
 def _to_array(im: Image.Image) -> np.ndarray:
     if im.mode in ("1", "L", "I;16", "I", "F"):
         return np.asarray(im.convert("L"))
     if im.mode in ("LA",):
         return np.asarray(_flatten(im).convert("L"))
-    rgb = np.asarray(_flatten(im).convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])  # BGR, as OpenCV expects
+    return _bgr(np.asarray(_flatten(im).convert("RGB")))
+
+
+def _bgr(rgb: np.ndarray) -> np.ndarray:
+    """BGR copy of an RGB array, as OpenCV expects (cvtColor: several times numpy's flip)."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
 
 
 def _flatten(im: Image.Image) -> Image.Image:
@@ -201,13 +234,23 @@ def _scanned_page_image(path: Path, index: int) -> PageImage | None:
             if img.bits_per_component != 8 or img.colorspace not in ("/DeviceRGB", "/DeviceGray"):
                 return None
             _check_size(path, (img.width, img.height))
-            pil = img.as_pil_image()
-            arr = _to_array(pil)
+            colour = img.colorspace == "/DeviceRGB"
+            filters = [str(f) for f in img.filters]
+            if "/DCTDecode" in filters or "/Decode" in xobj:
+                arr = _to_array(img.as_pil_image())
+            else:  # zlib and the like: qpdf decodes, pixels used as they are (no PIL round trip)
+                raw = np.frombuffer(xobj.read_bytes(), np.uint8)
+                shape = (img.height, img.width, 3) if colour else (img.height, img.width)
+                arr = _bgr(raw.reshape(shape)) if colour else raw.reshape(shape)
+            encoded = None
+            if filters in (["/DCTDecode"], ["/FlateDecode"]) and "/DecodeParms" not in xobj \
+                    and "/Decode" not in xobj:
+                encoded = EncodedImage(xobj.read_raw_bytes(), filters[0][1:], colour)
     except (pikepdf.PdfError, AttributeError, KeyError, ValueError, TypeError,
             NotImplementedError, OSError):
         return None
     dpi = round(img.width / (w_pt / 72.0))
-    return PageImage(str(path), index, arr, float(dpi))
+    return PageImage(str(path), index, arr, float(dpi), encoded=encoded)
 
 
 def _load_pdf_page(path: Path, index: int, timeout_s: float) -> PageImage:

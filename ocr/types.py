@@ -48,15 +48,27 @@ class Word:
     block: int = 0
 
 
+@dataclass(frozen=True)
+class EncodedImage:
+    """A scan's own compressed pixels, in a form a PDF image stream holds unchanged: a JPEG
+    (`DCTDecode`) or a zlib stream of raw 8-bit pixels (`FlateDecode`, RGB or grey)."""
+
+    data: bytes
+    filter: str
+    colour: bool
+
+
 @dataclass
 class PageImage:
-    """A page as it enters the pipeline. `image` is uint8, grey (H, W) or BGR (H, W, 3)."""
+    """A page as it enters the pipeline. `image` is uint8, grey (H, W) or BGR (H, W, 3);
+    `encoded`, when known, is the same pixels as the source file stores them."""
 
     source: str
     index: int
     image: np.ndarray
     dpi: float
     dpi_assumed: bool = False
+    encoded: EncodedImage | None = None
 
 
 @dataclass
@@ -65,6 +77,9 @@ class PreparedPage:
 
     `display` is the straightened, cleaned page people see (colour or grey as scanned);
     `ocr_image` is what the OCR reads (may be binarised, red ink removed, upsampled by `ocr_scale`).
+    `colour` says whether the page has real colour (else `display` is grey); `edited` whether
+    `display` differs from the scan's pixels beyond that grey conversion (painted, turned,
+    deskewed or flattened): an unedited page can keep the scan's own encoding.
     """
 
     display: np.ndarray
@@ -76,6 +91,8 @@ class PreparedPage:
     blank: bool = False
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per preparation step
+    colour: bool = False
+    edited: bool = True
 
 
 TextMethod = Literal["ocr", "text-layer"]

@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="none,prep,prep_up300,prep_nodespeckle,prep_noflat")
     ap.add_argument("--samples", type=int, default=3, help="rendered Decree-30 pages to add")
     ap.add_argument("--max-pages", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="use each page this many times, each degraded differently (less noise)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--ocrmypdf", action="store_true", help="also run OCRmyPDF (slow)")
     ap.add_argument("--correct", action="store_true", help="also score Vietnamese correction")
@@ -332,9 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     langs, preps = a.langs.split(","), a.preps.split(",")
     work = []
     for level in a.levels.split(","):
-        for seed, (name, gt, img) in enumerate(pages):
+        for seed, (name, gt, img) in enumerate(pages * a.repeat):
             arr, dpi = degrade_page(img, level, seed, red_seal=name.startswith("sample"))
-            work.append((name, gt, arr, dpi, level, langs, preps, a.correct))
+            copy = seed // len(pages)
+            work.append((f"{name}#{copy}" if copy else name, gt, arr, dpi, level, langs, preps,
+                         a.correct))
     t0 = time.perf_counter()
     rows: list[dict] = []
     with ProcessPoolExecutor(a.jobs) as ex:
