@@ -40,6 +40,17 @@ def test_straight_jpeg_scan_is_stored_as_scanned(tmp_path):
         assert (done.width, done.height, done.dpi) == (im.width, im.height, DPI)
 
 
+def test_straight_jpeg_inside_a_pdf_is_stored_as_scanned(tmp_path):
+    data = _straight_jpeg(tmp_path / "scan.jpg")
+    w, h = render_page(dpi=DPI).size
+    src = tmp_path / "scan.pdf"
+    with build_pdf([PdfPage(data, w, h, DPI, False)]) as pdf:
+        pdf.save(src)
+    done = _done(src, "pdf", tmp_path)
+    assert done.image_filter == "DCTDecode" and Path(done.image_file).read_bytes() == data
+    assert (done.width, done.height, done.dpi) == (w, h, DPI)
+
+
 def test_skewed_scan_is_straightened_and_encoded_again(tmp_path):
     src = tmp_path / "skewed.jpg"
     degrade(render_page(dpi=DPI), skew=2.0, seed=1).save(src, "JPEG", quality=85, dpi=(DPI, DPI))
