@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -37,9 +38,12 @@ def page_count(pdf: Path) -> int:
     return int(next(l.split()[-1] for l in out.splitlines() if l.startswith("Pages:")))
 
 
-OCR_DPI = float(__import__("os").environ.get("EVAL_OCR_DPI", "150"))
+OCR_DPI = float(os.environ.get("EVAL_OCR_DPI", "150"))
+# Preparation options to compare, e.g. EVAL_PREP="remove_rules=0" (default: production's)
+PREP_OVERRIDES = {k: bool(int(v)) for k, v in (kv.split("=") for kv in
+                                               os.environ.get("EVAL_PREP", "").split(",") if kv)}
 # OCR through ocr.prepare.prepare_page (OCR copy at <= OCR_DPI), as digitize/worker.py does
-PREP_TAG = f"prep2-ocr{OCR_DPI:g}"
+PREP_TAG = f"prep3-ocr{OCR_DPI:g}" + "".join(f"-{k}{int(v)}" for k, v in PREP_OVERRIDES.items())
 READER_TAG = "hand2"  # change when the re-read (digitize.pipeline.read_blank) changes
 
 
@@ -76,7 +80,8 @@ def _ocr_page(job: tuple[str, int, str]) -> str:
     eng = _engine()
     page = load_page(Path(pdf), "pdf", page_no - 1)
     from ocr.prepare import PrepareOptions
-    prep = prepare_page(page, PrepareOptions(ocr_max_dpi=OCR_DPI), orient=eng.detect_orientation)
+    prep = prepare_page(page, PrepareOptions(ocr_max_dpi=OCR_DPI, **PREP_OVERRIDES),
+                        orient=eng.detect_orientation)
     words: list[Word] = []
     if not prep.blank:
         words = eng.recognize(prep.ocr_image, prep.dpi * prep.ocr_scale)
