@@ -210,8 +210,9 @@ def _judge_place(out: dict) -> None:
 def _judge_subject(out: dict, all_segs: list[Segment]) -> None:
     """Re-mark subject words from the document's own spelling; flag doubtful words."""
     f, segs = out["subject"], out.get("_subject_segs") or []
-    mended, fixes = mend_compounds(f.value, anchored(context_table(all_segs, segs, mend=False)))
-    text, notes, doubt = consensus(mended, context_table(all_segs, segs))
+    table = context_table(all_segs, segs)
+    mended, fixes = mend_compounds(f.value, anchored(table))
+    text, notes, doubt = consensus(mended, table)
     notes = fixes + notes
     words = [w for s in segs for w in s.words]
     toks = text.split()

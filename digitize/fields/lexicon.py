@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 from pathlib import Path
 
 from indexer.textnorm import canonical_tones, fold, nfc
@@ -80,25 +80,52 @@ def misread_as(read: str, true: str) -> bool:
     return not t2 or bool(m2)
 
 
-def _run_key(toks: list[str]) -> str | None:
-    """The run's words as one lower-case, canonically marked string, or None if not joinable."""
-    if not _joinable(toks):
+class _Word(NamedTuple):
+    """What the run tests need of one token, worked out once per distinct token."""
+
+    low: str      # core, lower case, canonical tone placement
+    key: str      # core folded (no marks)
+    alpha: bool   # the core is letters only
+    cap: bool     # the core starts with a capital
+    upper: bool   # the core is all capitals
+    lead: bool    # punctuation before the core
+    trail: bool   # punctuation after the core
+
+
+@lru_cache(maxsize=1 << 16)
+def _word(tok: str) -> _Word:
+    core = tok.strip(_EDGE)
+    low = canonical_tones(core.lower())
+    return _Word(low, fold(low), core.isalpha(), core[:1].isupper(), core.isupper(),
+                 tok.lstrip(_EDGE) != tok, tok.rstrip(_EDGE) != tok)
+
+
+def _run_key(words: list[_Word]) -> tuple[str, str] | None:
+    """(as read, unmarked) of a run that may be one compound: letters only, no punctuation
+    between the words, no proper name inside (a capital after the first word, unless all are
+    capitals). None otherwise."""
+    if not all(w.alpha for w in words):
         return None
-    return canonical_tones(" ".join(t.strip(_EDGE) for t in toks).lower())
+    if any(w.trail for w in words[:-1]) or any(w.lead for w in words[1:]):
+        return None
+    if not all(w.upper for w in words) and any(w.cap for w in words[1:]):
+        return None
+    return " ".join(w.low for w in words), " ".join(w.key for w in words)
 
 
 def coverage(toks: list[str]) -> tuple[int, set[int]]:
     """How many words of `toks`, as read, the best split into known compounds covers, and which."""
     table = compounds()
-    n = len(toks)
+    words = [_word(t) for t in toks]
+    n = len(words)
     best: list[tuple[int, tuple[int, ...]]] = [(0, ())] * (n + 1)
     for i in range(n - 1, -1, -1):
         best[i] = best[i + 1]
         for k in range(2, min(MAX_WORDS, n - i) + 1):
-            key = _run_key(toks[i:i + k])
-            if key is None:
+            run = _run_key(words[i:i + k])
+            if run is None:
                 break
-            if key in table.get(fold(key), ()):
+            if run[0] in table.get(run[1], ()):
                 got = k + best[i + k][0]
                 if got > best[i][0]:
                     best[i] = (got, tuple(range(i, i + k)) + best[i + k][1])
@@ -116,17 +143,6 @@ def _recase(like: str, low: str) -> str:
     return low[:1].upper() + low[1:] if like[:1].isupper() else low
 
 
-def _joinable(toks: list[str]) -> bool:
-    """Letters only, no punctuation between the words, and no proper name inside the run."""
-    cores = [t.strip(_EDGE) for t in toks]
-    if not all(c.isalpha() for c in cores):
-        return False
-    if any(t.rstrip(_EDGE) != t for t in toks[:-1]) or any(t.lstrip(_EDGE) != t for t in toks[1:]):
-        return False
-    shouting = all(c.isupper() for c in cores)
-    return shouting or not any(c[:1].isupper() for c in cores[1:])
-
-
 Veto = Callable[[list[str], int, int, list[int]], bool]
 
 
@@ -134,16 +150,20 @@ def _candidates(toks: list[str]) -> list[tuple[int, int, list[str]]]:
     """(start, end, new lower-case words) for each run that one known compound explains as a
     plausible misreading."""
     table, out = compounds(), []
-    for i in range(len(toks)):
-        for n in range(2, min(MAX_WORDS, len(toks) - i) + 1):
-            low = _run_key(toks[i:i + n])
-            if low is None:
+    words = [_word(t) for t in toks]
+    for i in range(len(words)):
+        for n in range(2, min(MAX_WORDS, len(words) - i) + 1):
+            run = _run_key(words[i:i + n])
+            if run is None:
                 break
-            spellings = table.get(fold(low), ())
+            low, key = run
+            spellings = table.get(key, ())
+            if not spellings or low in spellings:
+                continue
             said = low.split()
             fits = [c.split() for c in spellings
                     if all(misread_as(a, b) for a, b in zip(said, c.split()))]
-            if spellings and low not in spellings and len(fits) == 1:
+            if len(fits) == 1:
                 out.append((i, i + n, fits[0]))
     return out
 

@@ -26,7 +26,7 @@ def mend_document(pages: list[PageText]) -> tuple[list[PageText], list[str]]:
     if not ocr:
         return pages, []
     segs = [s for p in ocr for s in segments_of(p)]
-    veto = anchored(context_table(segs, [], mend=False))
+    veto = anchored(context_table(segs, []))
     out, notes = [], []
     for p in pages:
         if p.method != "ocr" or not p.words:

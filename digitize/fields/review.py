@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from digitize.fields.lexicon import attested, mend_compounds, misread_as
+from digitize.fields.lexicon import attested, misread_as
 from digitize.fields.text import Segment, fold
 from digitize.fields.vietnamese import is_syllable, token_ok
 from ocr.types import Word
@@ -29,18 +29,17 @@ def _core(tok: str) -> str:
     return tok.strip(_PUNCT)
 
 
-def context_table(segs: list[Segment], exclude: list[Segment],
-                  mend: bool = True) -> dict[tuple, Counter]:
+def context_table(segs: list[Segment], exclude: list[Segment]) -> dict[tuple, Counter]:
     """(left folded word, folded word) and (folded word, right folded word) -> spellings seen,
-    after known compounds are mended (`lexicon.mend_compounds`) as the field's own text is."""
+    as the segments read (the pipeline has mended known compounds in them already:
+    `digitize.fields.mend`)."""
     skip = {id(s) for s in exclude}
     stream: list[str] = []
     for s in segs:
         if id(s) in skip:
             stream.append("")  # a break: no context across the excluded lines
             continue
-        text = mend_compounds(s.text)[0] if mend else s.text
-        stream += [_core(t) for t in text.split()]
+        stream += [_core(t) for t in s.text.split()]
     table: dict[tuple, Counter] = {}
     for i, w in enumerate(stream):
         if not w or not w.isalpha():
@@ -58,7 +57,7 @@ def anchored(table: dict[tuple, Counter], min_count: int = 3, common: int = 8):
     """A `lexicon.mend_compounds` veto: refuse to re-mark the first (last) word of a run where the
     document writes it, as read, at least `min_count` times after (before) the same neighbour,
     and any word the document writes as read `common` times or more ("tỉnh" x30 stays "tỉnh"
-    in "Quảng Nam tỉnh", never "Nam tính"). `table` is an unmended `context_table`."""
+    in "Quảng Nam tỉnh", never "Nam tính"). `table` is a `context_table`."""
     seen: Counter = Counter()
     for key, spellings in table.items():
         if key[0] == "L":
