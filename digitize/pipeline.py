@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +26,7 @@ from digitize.discover import DocumentInput, discover, show_path
 from digitize.dedup import find_probable_duplicate
 from digitize.errors import BackendError, DigitizeError, StorageError
 from digitize.fields import extract_fields
+from digitize.fields.lexicon import compounds
 from digitize.fields.mend import mend_document
 from digitize.fields.model import Field
 from digitize.worker import PageDone, PageTask, process_page
@@ -35,6 +37,7 @@ from ocr.errors import InputError
 from ocr.handwriting import HandDigits
 from ocr.images import SourceInfo, load_staged_page, probe
 from ocr.pdfa import PdfPage
+from ocr.pdfa import warm_up as pdfa_warm_up
 from ocr.types import Box
 from storage.archive import Archive
 from storage.catalogue import Catalogue, now_iso
@@ -174,6 +177,8 @@ class Ingestor:
         carry `archive_metadata` (fonds, box, ...), which goes onto its record."""
         self.store.archive.clean_staging()
         self.store.reconcile()
+        # the PDF/A writer and the word list load while the workers read the first pages
+        threading.Thread(target=_warm_up, daemon=True).start()
         yield from failed or []
         yield from self._run_pages(self._admitted(docs))
 
@@ -414,6 +419,14 @@ class Ingestor:
 
 
 _HAND = HandDigits()
+
+
+def _warm_up() -> None:
+    try:
+        pdfa_warm_up()
+        compounds()
+    except Exception:  # only a head start: the real use reports any problem
+        pass
 
 
 def read_blank(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str, float] | None:

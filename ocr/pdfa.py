@@ -145,6 +145,12 @@ def build_pdf(pages: list[PdfPage], meta: PdfMeta | None = None) -> Pdf:
     return pdf
 
 
+def warm_up() -> None:
+    """Import pikepdf's PDF/A writer (about 0.2 s the first time), e.g. in a thread while the
+    first pages are read."""
+    import pikepdf.pdfa  # noqa: F401
+
+
 def write_pdfa(pages: list[PdfPage], out: Path, flavour: str = "2b",
                meta: PdfMeta | None = None) -> None:
     """Write a validated PDF/A (`"1b"` or `"2b"`) to `out`. Nothing is left at `out` on failure."""
