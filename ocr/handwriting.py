@@ -111,7 +111,18 @@ def blobs(grey: np.ndarray, line_height: float) -> list[np.ndarray]:
     for x0, y0, x1, y1, ids in merged:
         mask = np.isin(labels[y0:y1, x0:x1], ids).astype(np.uint8) * 255
         out += _split_touching(mask)
+    if out and _is_slash(out[-1]):
+        out.pop()  # the printed slash of "15/QĐ-UBND" at the blank's right edge, not a one
     return out
+
+
+def _is_slash(mask: np.ndarray) -> bool:
+    """A thin stroke leaning well to the right: "/", where a hand's "1" stands near upright."""
+    h, w = mask.shape
+    if w > 0.6 * h:
+        return False
+    m = cv2.moments(mask, binaryImage=True)
+    return m["mu02"] > 0 and -m["mu11"] / m["mu02"] > 0.3
 
 
 def _split_touching(mask: np.ndarray) -> list[np.ndarray]:

@@ -141,6 +141,12 @@ def test_reread_settles_the_handwritten_sequence():
                              + body_and_signer(title=("CHỈ THỊ",)))],
                        reread=lambda p, b: ("11", 0.9))
     assert f["number"].needs_review  # two readings disagree: a person decides
+    assert f["number"].value == "11/CT-UBND"  # a poor first reading: the re-read is the guess
+
+    f = extract_fields([page(header(number="Số: 15 /QĐ-UBND", seq_conf=81)
+                             + body_and_signer())], reread=lambda p, b: ("151", 0.8))
+    assert f["number"].value == "15/QĐ-UBND"  # print read fairly surely stays
+    assert f["number"].needs_review and "re-read says 151" in f["number"].evidence
 
 
 def test_persons_with_ids_and_parcels():

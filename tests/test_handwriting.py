@@ -54,3 +54,10 @@ def test_blank_box_when_ocr_glued_the_handwriting_to_the_keywords():
                 ("tháng", 640, 780)])
     b = blank_box(seg, (seg.words[2], 4), (seg.words[3], 0))
     assert 470 <= b.x0 <= 510 and b.x1 == 640
+
+
+def test_the_printed_slash_after_the_blank_is_not_a_one():
+    img = _blank("27")
+    cv2.line(img, (330, 140), (360, 60), 0, 4)  # "/" of "/QĐ-UBND" inside the box
+    got = HandDigits().read(img, Box(20, 30, 400, 172))
+    assert got is not None and got[0] == "27"
