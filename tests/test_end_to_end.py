@@ -52,6 +52,9 @@ def test_reingest_is_a_duplicate_and_show_export(tmp_path, decision_page):
 
     shown = run_cli("show", rid[:8], "--archive", str(archive), "--json").objects()[0]
     assert shown["id"] == rid and shown["page_count"] == 1
+    fields = {k: v["value"] for k, v in shown["fields"].items()}
+    assert fields["number"] == "15/QĐ-UBND" and fields["issued_date"] == "2025-02-05"
+    assert fields["doc_type"] == "QUYẾT ĐỊNH" and fields["signer_name"] == "Trần Thị Bình"
     assert [e["action"] for e in shown["history"]] == ["ingested"]
     original = shown["source_files"][0]
     assert original["sha256"]
