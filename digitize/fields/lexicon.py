@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from typing import Callable, NamedTuple
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 from indexer.textnorm import canonical_tones, fold, nfc
 
