@@ -1,7 +1,7 @@
 """Image preparation: turn a scanned page into a straight, clean display image and an OCR copy.
 
-The only module of the project (with `ocr.deskew` and the decoder in `ocr.images`) that uses
-OpenCV. Every step is cheap and conservative, chosen from side-by-side measurements on Decree-30
+OpenCV stays inside `ocr/`: here, in `ocr.deskew`, the decoder in `ocr.images` and the digit
+reader in `ocr.handwriting`. Every step is cheap and conservative, chosen from side-by-side measurements on Decree-30
 pages (see /work/shared/notes/measured-facts.md and scripts/eval_ocr.py):
 
 * orientation by Tesseract OSD on a 150 DPI grey copy (the detector is injected: prepare never
