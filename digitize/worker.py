@@ -78,7 +78,7 @@ def process_page(task: PageTask) -> PageDone:
 def _process(task: PageTask) -> PageDone:
     page = load_page(Path(task.path), task.kind, task.index)
     notes = ["no DPI recorded: assumed 300"] if page.dpi_assumed else []
-    if task.kind == "pdf":
+    if task.kind == "pdf" and not page.image_only:  # a page that is one image has no text
         h, w = page.image.shape[:2]
         words = text_layer_words(Path(task.path), task.index + 1, w, h)
         if has_real_text(words):

@@ -250,7 +250,7 @@ def _scanned_page_image(path: Path, index: int) -> PageImage | None:
             NotImplementedError, OSError):
         return None
     dpi = round(img.width / (w_pt / 72.0))
-    return PageImage(str(path), index, arr, float(dpi), encoded=encoded)
+    return PageImage(str(path), index, arr, float(dpi), encoded=encoded, image_only=True)
 
 
 def _load_pdf_page(path: Path, index: int, timeout_s: float) -> PageImage:

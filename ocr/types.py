@@ -61,7 +61,8 @@ class EncodedImage:
 @dataclass
 class PageImage:
     """A page as it enters the pipeline. `image` is uint8, grey (H, W) or BGR (H, W, 3);
-    `encoded`, when known, is the same pixels as the source file stores them."""
+    `encoded`, when known, is the same pixels as the source file stores them. `image_only`: a PDF
+    page whose content is nothing but this image (so it has no text layer to read)."""
 
     source: str
     index: int
@@ -69,6 +70,7 @@ class PageImage:
     dpi: float
     dpi_assumed: bool = False
     encoded: EncodedImage | None = None
+    image_only: bool = False
 
 
 @dataclass
