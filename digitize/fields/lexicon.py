@@ -27,7 +27,7 @@ from typing import Callable, NamedTuple
 from indexer.textnorm import canonical_tones, fold, nfc
 
 _DATA = Path(__file__).with_name("data") / "vi_words.txt"
-_EDGE = ",.;:()\"'“”!?"
+EDGE_PUNCT = ",.;:()\"'“”!?"  # punctuation that may cling to either end of a word
 MAX_WORDS = 4
 
 
@@ -94,10 +94,10 @@ class _Word(NamedTuple):
 
 @lru_cache(maxsize=1 << 16)
 def _word(tok: str) -> _Word:
-    core = tok.strip(_EDGE)
+    core = tok.strip(EDGE_PUNCT)
     low = canonical_tones(core.lower())
     return _Word(low, fold(low), core.isalpha(), core[:1].isupper(), core.isupper(),
-                 tok.lstrip(_EDGE) != tok, tok.rstrip(_EDGE) != tok)
+                 tok.lstrip(EDGE_PUNCT) != tok, tok.rstrip(EDGE_PUNCT) != tok)
 
 
 def _run_key(words: list[_Word]) -> tuple[str, str] | None:
@@ -137,7 +137,8 @@ def attested(toks: list[str]) -> set[int]:
     return coverage(toks)[1]
 
 
-def _recase(like: str, low: str) -> str:
+def recase(like: str, low: str) -> str:
+    """`low` (a lower-case spelling) written in the case of `like`: "ỦY", "Ủy" or "ủy"."""
     if like.isupper() and len(like) > 1:
         return low.upper()
     return low[:1].upper() + low[1:] if like[:1].isupper() else low
@@ -185,8 +186,8 @@ def mend_compounds(text: str, veto: Veto | None = None) -> tuple[str, list[str]]
             base = coverage(part)[0]
             best, pick = 0, None
             for i, j, new in _candidates(part):
-                cores = [t.strip(_EDGE) for t in part[i:j]]
-                trial = part[:i] + [t.replace(c, _recase(c, w))
+                cores = [t.strip(EDGE_PUNCT) for t in part[i:j]]
+                trial = part[:i] + [t.replace(c, recase(c, w))
                                     for t, c, w in zip(part[i:j], cores, new)] + part[j:]
                 changed = [a + i + k for k in range(j - i) if part[i + k] != trial[i + k]]
                 gain = coverage(trial)[0] - base
@@ -195,8 +196,8 @@ def mend_compounds(text: str, veto: Veto | None = None) -> tuple[str, list[str]]
             if pick is None:
                 break
             i, j, trial = pick
-            notes.append(f"{' '.join(t.strip(_EDGE) for t in part[i:j])}->"
-                         f"{' '.join(t.strip(_EDGE) for t in trial[i:j])}")
+            notes.append(f"{' '.join(t.strip(EDGE_PUNCT) for t in part[i:j])}->"
+                         f"{' '.join(t.strip(EDGE_PUNCT) for t in trial[i:j])}")
             toks[a:b] = trial
     return " ".join(toks), notes
 
@@ -206,18 +207,18 @@ def _chunks(toks: list[str]) -> list[tuple[int, int]]:
     crosses them, so each run is mended on its own (and short runs cost little)."""
     out, start = [], None
     for k, t in enumerate(toks):
-        core = t.strip(_EDGE)
+        core = t.strip(EDGE_PUNCT)
         if not core.isalpha():
             if start is not None:
                 out.append((start, k))
             start = None
             continue
-        if start is not None and t.lstrip(_EDGE) != t:
+        if start is not None and t.lstrip(EDGE_PUNCT) != t:
             out.append((start, k))
             start = None
         if start is None:
             start = k
-        if t.rstrip(_EDGE) != t:
+        if t.rstrip(EDGE_PUNCT) != t:
             out.append((start, k + 1))
             start = None
     if start is not None:

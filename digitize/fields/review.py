@@ -16,17 +16,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from digitize.fields.lexicon import attested, misread_as
+from digitize.fields.lexicon import EDGE_PUNCT, attested, misread_as, recase
 from digitize.fields.text import Segment, fold
 from digitize.fields.vietnamese import is_syllable, token_ok
 from ocr.types import Word
 
 LOW_WORD_CONF = 60.0  # a word of a printed field read below this is shown to a person
-_PUNCT = ",.;:()\"'“”!?"
 
 
 def _core(tok: str) -> str:
-    return tok.strip(_PUNCT)
+    return tok.strip(EDGE_PUNCT)
 
 
 def context_table(segs: list[Segment], exclude: list[Segment]) -> dict[tuple, Counter]:
@@ -64,26 +63,21 @@ def anchored(table: dict[tuple, Counter], min_count: int = 3, common: int = 8):
             seen.update(spellings)
 
     def veto(toks: list[str], start: int, end: int, changed: list[int]) -> bool:
-        cores = [_core(t) for t in toks]
-        if any(seen[cores[i].lower()] >= common for i in changed):
+        if any(seen[_core(toks[i]).lower()] >= common for i in changed):
             return True
-        first, last = cores[start].lower(), cores[end - 1].lower()
-        if start in changed and start > 0 and cores[start - 1]:
-            key = ("L", fold(cores[start - 1].lower()), fold(first))
+        first, last = _core(toks[start]).lower(), _core(toks[end - 1]).lower()
+        before = _core(toks[start - 1]) if start > 0 else ""
+        after = _core(toks[end]) if end < len(toks) else ""
+        if start in changed and before:
+            key = ("L", fold(before.lower()), fold(first))
             if table.get(key, Counter())[first] >= min_count:
                 return True
-        if end - 1 in changed and end < len(cores) and cores[end]:
-            key = ("R", fold(last), fold(cores[end].lower()))
+        if end - 1 in changed and after:
+            key = ("R", fold(last), fold(after.lower()))
             if table.get(key, Counter())[last] >= min_count:
                 return True
         return False
     return veto
-
-
-def _recase(like: str, low: str) -> str:
-    if like.isupper() and len(like) > 1:
-        return low.upper()
-    return low[:1].upper() + low[1:] if like[:1].isupper() else low
 
 
 def consensus(text: str, table: dict[tuple, Counter]) -> tuple[str, list[str], bool]:
@@ -122,7 +116,7 @@ def consensus(text: str, table: dict[tuple, Counter]) -> tuple[str, list[str], b
         if not is_syllable(best):
             notes.append(f"{core}: the document also writes {'/'.join(others)}")
             continue
-        fixed = _recase(core, best)
+        fixed = recase(core, best)
         toks[i] = tok.replace(core, fixed)
         notes.append(f"{core}->{fixed} (x{n} in the document)")
     return " ".join(toks), notes, doubtful
@@ -131,7 +125,7 @@ def consensus(text: str, table: dict[tuple, Counter]) -> tuple[str, list[str], b
 def doubtful_words(words: list[Word], min_conf: float = LOW_WORD_CONF) -> list[str]:
     """Words that are no Vietnamese syllable, acronym or number, or were read with low
     confidence."""
-    return [w.text for w in words if w.text.strip(_PUNCT + "-_")
+    return [w.text for w in words if w.text.strip(EDGE_PUNCT + "-_")
             and (not token_ok(w.text) or w.conf < min_conf)]
 
 
