@@ -431,7 +431,7 @@ def _warm_up() -> None:
 
 def read_blank(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str, float] | None:
     """Read a handwritten number in a form's blank: the handwritten-digit reader first (Tesseract
-    reads handwriting badly: 5 of 36 real blanks, against 21), Tesseract's digits-only line
+    reads handwriting badly: 5 of 36 real blanks, against 29), Tesseract's digits-only line
     where it finds no digit. A handwritten reading's confidence is capped at 80, under the level
     at which a re-read is trusted alone: it is shown to a person unless the first reading
     agrees."""

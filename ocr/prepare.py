@@ -391,7 +391,7 @@ def prepare_page(page: PageImage, opts: PrepareOptions = PrepareOptions(),
             # reduced. Found and painted on the reduced copy instead, the seal's blurred edge
             # stayed or took the black strokes under it: real scans' signer_title 94% -> 61%,
             # signer_name 100% -> 61% (scripts/eval_fields.py).
-            full = to_grey(display).copy()
+            full = to_grey(display)  # a new array: the display is colour here
             paint(full, red, paper)
             ocr = reduce(full, dpi, ocr_dpi)
             notes.append(f"red ink removed from OCR copy ({share:.2%} of page)")

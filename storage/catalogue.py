@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from storage.retry import RetryPolicy, retry
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY,
@@ -70,14 +72,9 @@ class Catalogue:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        for attempt in range(50):  # two processes creating a new catalogue at once
-            try:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                break
-            except sqlite3.OperationalError as e:
-                if "locked" not in str(e) or attempt == 49:
-                    raise
-                time.sleep(0.1)
+        # two processes creating a new catalogue at once: the WAL switch may find it locked
+        retry(lambda: self.db.execute("PRAGMA journal_mode=WAL"),
+              RetryPolicy(attempts=50, first_delay_s=0.1, factor=1.0))
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=60000")
         self.db.executescript(SCHEMA)

@@ -275,11 +275,10 @@ def signer_block(segs: list[Segment], skip_above: float = 0) -> tuple[list[Segme
             if s.y0 - t.y1 > 1.2 * s.height:
                 break
             head = fold(t.text)
+            prefix = re.match(r"^\W*\w{1,4}\s*[.,]\s*", head)  # "TM.", or "TÀI." misread
             if (abs(t.cx - s.cx) < 0.15 * W and is_upper_line(t.text, 0.7)
                     and (re.match(r"^\W*(t.?m|kt|tl|tuq)\s*[.,]", head)
-                         or re.match(r"^\W*\w{1,4}\s*[.,]\s*", head)
-                         and _COLLECTIVE.match(head[re.match(r"^\W*\w{1,4}\s*[.,]\s*",
-                                                             head).end():]))):
+                         or prefix and _COLLECTIVE.match(head[prefix.end():]))):
                 block.insert(0, t)
                 break
         for t in ordered[i + 1:]:
@@ -337,9 +336,8 @@ def name_words(text: str, mend: bool = False) -> list[str]:
         else:
             run, before = [], w
     if mend and run and fold(run[0]) not in SURNAMES:
-        surname = mangled_surname(run[0])  # "Irần": T read as I
-        if surname:
+        if surname := mangled_surname(run[0]):  # "Irần": T read as I
             run = [surname] + run[1:]
-        elif before and mangled_surname(before):
-            run = [mangled_surname(before)] + run
+        elif before and (surname := mangled_surname(before)):
+            run = [surname] + run
     return run

@@ -2,11 +2,11 @@
 
 OCR of Vietnamese drops and confuses tone marks inside compound words ("thẩm quyên", "tô chức",
 "Kê hoạch"). `mend_document` runs `lexicon.mend_compounds` over each OCR'd page in reading order,
-the lines of a block joined so that a compound broken over two lines is still seen, with the document's own
-usage as a veto (a word the document writes as read next to the same neighbour three or more
+the lines of a block joined so that a compound broken over two lines is still seen, with the
+document's own usage as a veto (a word the document writes as read next to the same neighbour three or more
 times is kept: "UBND tỉnh giao" does not become "tính giao"). Measured on the born-digital pages
-(eval: scripts/eval_fields.py's OCR cache against gt_text): word F1 0.960 -> 0.968, CER 7.96% ->
-7.81%. Text-layer pages are exact already and left alone; numbers and codes are never touched.
+(eval: scripts/eval_fields.py's OCR cache against gt_text): word F1 0.960 -> 0.972, CER 7.96% ->
+7.73%. Text-layer pages are exact already and left alone; numbers and codes are never touched.
 """
 from __future__ import annotations
 

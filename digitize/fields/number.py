@@ -145,7 +145,7 @@ def read_number(seg: Segment, label_end: int) -> NumberReading:
     texts = ([lead] if lead else []) + [fix_glyphs(w.text) for w in words]
     wlist = ([label_word] if lead else []) + list(words)
     joined = " ".join(texts)
-    slash = _symbol_slash(joined)
+    slash, (symbol, tcode, icode, repaired) = _symbol_slash(joined)
     if slash < 0:
         return NumberReading(raw, None, None, None, None, [], [], None, 0.0, "no slash")
     seq_text, sym_text = joined[:slash], joined[slash + 1:]
@@ -162,7 +162,6 @@ def read_number(seg: Segment, label_end: int) -> NumberReading:
             # offset of the slash in the word's own text (a glued label word holds more)
             slash_at = (w, slash - a + (len(w.text) - len(t) if w is label_word else 0))
         pos = b + 1
-    symbol, tcode, icode, repaired = _read_symbol(sym_text)
     seq, doubt, conf = _judge_seq(seq_text, seq_words, slash_word_shared=bool(
         seq_words and sym_words and seq_words[-1] is sym_words[0]))
     seq_box = _seq_box(seg, first, label_word if lead else None, slash_at)
@@ -191,14 +190,16 @@ def _read_symbol(text: str) -> tuple[str | None, str | None, str | None, bool]:
     return None, None, None, False
 
 
-def _symbol_slash(joined: str) -> int:
-    """Offset of the slash the symbol follows: the first one with a readable symbol after it
-    ("Số:/‡6 /CT-UBND": the second), else the first slash (-1 if none)."""
+def _symbol_slash(joined: str) -> tuple[int, tuple[str | None, str | None, str | None, bool]]:
+    """Offset of the slash the symbol follows, and the symbol read after it: the first slash
+    with a readable symbol after it ("Số:/‡6 /CT-UBND": the second), else the first slash
+    with no symbol (-1 if there is no slash)."""
     slashes = [i for i, ch in enumerate(joined) if ch == "/"]
     for i in slashes:
-        if _read_symbol(joined[i + 1:])[0]:
-            return i
-    return slashes[0] if slashes else -1
+        got = _read_symbol(joined[i + 1:])
+        if got[0]:
+            return i, got
+    return (slashes[0] if slashes else -1), (None, None, None, False)
 
 
 def _judge_seq(text: str, words: list[Word], slash_word_shared: bool) -> tuple[str | None, str, float]:

@@ -44,6 +44,8 @@ def mangled_surname(token: str) -> str | None:
     else:
         return None
     return SURNAME_FORMS[fits[0]] if len(fits) == 1 else None
+
+
 _CONNECT = re.compile(r"(?:(?<![a-z])(?:ong|ba)\s+|ho\s+va\s+ten\s*[:.]?\s*)")
 _ID_LABEL = re.compile(
     r"(so\s+dinh\s+danh(?:\s+ca\s+nhan)?|can\s+cuoc(?:\s+cong\s+dan)?|cccd|cmnd|"
