@@ -240,10 +240,11 @@ class Ingestor:
         inflight: dict[Future, PageTask] = {}
         ctx = multiprocessing.get_context("forkserver")
         pool: ProcessPoolExecutor | None = None
+        held: PageTask | None = None  # a task the broken pool refused: submitted again below
         try:
             while True:
                 while len(inflight) < window:
-                    task = next(tasks, None)
+                    task, held = held or next(tasks, None), None
                     if task is None:
                         item = next(admitted, None)
                         if item is None:
@@ -257,12 +258,21 @@ class Ingestor:
                     if pool is None:
                         pool = ProcessPoolExecutor(workers, mp_context=ctx,
                                                    max_tasks_per_child=200)
-                    inflight[pool.submit(process_page, task)] = task
+                    try:
+                        inflight[pool.submit(process_page, task)] = task
+                    except BrokenProcessPool:  # a worker died since the last wait
+                        held = task
+                        if inflight:
+                            break  # the broken futures are handled below, then a new pool
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = None
                 if not inflight:
                     break
                 finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    task = inflight.pop(fut)
+                    task = inflight.pop(fut, None)
+                    if task is None:  # resubmitted to a new pool after a crash, below
+                        continue
                     try:
                         done = fut.result()
                     except BrokenProcessPool:

@@ -150,3 +150,57 @@ def test_rescan_is_flagged_and_linked_as_probable_duplicate(tmp_path, monkeypatc
         assert linked and key in linked[0]["detail"]
     shown = run_cli("show", two["record_id"], "--archive", str(ar), "--json").objects()[0]
     assert shown["probable_duplicate_of"]["record_id"] == one["record_id"]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(d.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def test_killed_ocr_worker_fails_one_document_and_the_batch_goes_on(tmp_path):
+    """The kernel's OOM killer or a crash in Tesseract takes a worker down mid-batch: the page it
+    held fails its document with a one-line error, every other document is stored, and a rerun
+    stores the rest."""
+    import os
+    import signal
+    import time
+    batch = tmp_path / "batch"
+    for n in range(6):
+        small_doc(batch / f"d{n}.png", n, dpi=150)
+    ar = tmp_path / "ar"
+    cmd = [sys.executable, "-m", "digitize", "ingest", str(batch), "--archive", str(ar),
+           "--json", "-j", "2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and time.monotonic() < deadline and proc.poll() is None:
+        # the OCR pool's workers are forked by the forkserver, the ingest's own child
+        workers = [w for c in _children(proc.pid) for w in _children(c)]
+        if workers:
+            time.sleep(0.5)
+            try:
+                os.kill(workers[-1], signal.SIGKILL)
+                killed = workers[-1]
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    out, err = proc.communicate(timeout=240)
+    assert killed is not None, "no worker to kill"
+    assert "Traceback" not in err, err[-600:]
+    results = [json.loads(line) for line in out.splitlines()]
+    assert sorted(r["name"] for r in results) == [f"d{n}.png" for n in range(6)]
+    failed = [r for r in results if r["status"] == "failed"]
+    assert all("crashed" in r["error"] and "\n" not in r["error"] for r in failed), failed
+    assert proc.returncode == (1 if failed else 0)
+    rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert _verify_ok(ar)["records_checked"] == 6
