@@ -288,11 +288,30 @@ def test_subject_compound_word_marks_restored_from_the_lexicon():
     ("Kỳ thi tốt nghiệp", None),               # OCR does not drop a dot below: not "thị"
     ("kỳ họp thứ 31", None),                    # nor invent a tone: not "hộp thư"
     ("bà Lê Thị Hoa", None),                    # names are never touched ("ba lê")
+    ("đến năm 2020, tâm nhìn đến năm 2030", "đến năm 2020, tầm nhìn đến năm 2030"),  # the
+    #                                          leading pair of "tầm nhìn xa"
 ])
 def test_lexicon_mends_only_plausible_misreadings(text, want):
     from digitize.fields.lexicon import mend_compounds
     got, notes = mend_compounds(text)
     assert got == (want or text)
+    assert bool(notes) == bool(want)
+
+
+@pytest.mark.parametrize("text,want", [
+    ("quà Tết Nguyên đán Ất Ty - năm 2025", "quà Tết Nguyên đán Ất Tỵ - năm 2025"),  # not Tý
+    ("Chúc mừng năm mới Canh Ty", "Chúc mừng năm mới Canh Tý"),                  # not Tỵ
+    ("XUÂN GIÁP THIN", "XUÂN GIÁP THÌN"),
+    ("Tết Át Tỵ", "Tết Ất Tỵ"),
+    ("Tết Ất Tỵ", None),             # right already
+    ("ông Đinh Ty ở thôn 3", None),  # no year meant: a name stays as read
+    ("năm Giáp Sửu", None),          # no such year (a stem and a branch of other parity)
+])
+def test_lunar_year_names_mended_by_their_grammar(text, want):
+    from digitize.fields.lunar import mend_year_names
+    toks = text.split()
+    notes = mend_year_names(toks)
+    assert " ".join(toks) == (want or text)
     assert bool(notes) == bool(want)
 
 

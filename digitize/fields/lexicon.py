@@ -35,10 +35,22 @@ MAX_WORDS = 4
 def compounds() -> dict[str, tuple[str, ...]]:
     """Unmarked compound -> its spellings (lower case, NFC, canonical tone placement)."""
     table: dict[str, set[str]] = {}
+
+    def add(w: str) -> None:
+        table.setdefault(fold(w), set()).add(w)
+
     for line in _DATA.read_text(encoding="utf-8").splitlines():
         w = canonical_tones(nfc(line.strip().lower()))
-        if 2 <= len(w.split()) <= MAX_WORDS:
-            table.setdefault(fold(w), set()).add(w)
+        syl = w.split()
+        if 2 <= len(syl) <= MAX_WORDS:
+            add(w)
+        if len(syl) >= 3:
+            # a longer compound's first and last pairs are attested Vietnamese too ("tầm nhìn"
+            # from "tầm nhìn xa"): 2,400 pairs more; no change on the born-digital pages or on
+            # clean text (7 false changes in 9,677 words before and after), one real-scan
+            # subject more exact
+            add(" ".join(syl[:2]))
+            add(" ".join(syl[-2:]))
     return {k: tuple(sorted(v)) for k, v in table.items()}
 
 

@@ -1,7 +1,7 @@
 """Mend the marks of a document's OCR words before anything reads them (fields, index, PDF/A).
 
 OCR of Vietnamese drops and confuses tone marks inside compound words ("thẩm quyên", "tô chức",
-"Kê hoạch"). `mend_document` runs `lexicon.mend_compounds` over each OCR'd page in reading order,
+"Kê hoạch"). `mend_document` runs `lexicon.mend_compounds` (and `lunar.mend_year_names`) over each OCR'd page in reading order,
 the lines of a block joined so that a compound broken over two lines is still seen, with the
 document's own usage as a veto (a word the document writes as read next to the same neighbour three or more
 times is kept: "UBND tỉnh giao" does not become "tính giao"). Measured on the born-digital pages
@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from digitize.fields.lexicon import mend_compounds
+from digitize.fields.lunar import mend_year_names
 from digitize.fields.review import anchored, context_table
 from digitize.fields.text import segments_of
 from ocr.types import PageText
@@ -43,7 +44,9 @@ def mend_document(pages: list[PageText]) -> tuple[list[PageText], list[str]]:
                 stream.append(_BARRIER)
             stream.append(w.text)
         mended, changes = mend_compounds(" ".join(stream), veto)
-        toks = [t for t in mended.split() if t != _BARRIER]
+        toks = mended.split()
+        changes += mend_year_names(toks)
+        toks = [t for t in toks if t != _BARRIER]
         if not changes or len(toks) != len(texts):
             out.append(p)
             continue
