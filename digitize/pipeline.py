@@ -38,6 +38,7 @@ from ocr.handwriting import HandDigits
 from ocr.images import SourceInfo, load_staged_page, probe
 from ocr.pdfa import PdfPage
 from ocr.pdfa import warm_up as pdfa_warm_up
+from ocr.prepare import erase_rules
 from ocr.types import Box
 from storage.archive import Archive
 from storage.catalogue import Catalogue, now_iso
@@ -329,7 +330,7 @@ class Ingestor:
             n = sum(m.startswith(f"p{d.page_no}: ") for m in mends)
             if n:
                 d.notes.append(f"marks of {n} misread compound word(s) mended")
-        fields = _extract(texts, self._rereader(pages))
+        fields = _extract(texts, *self._rereaders(pages))
         cat = self.store.catalogue
         for name, value in cat.corrections(p.record_id).items():
             fields[name] = Field(name, value, 1.0, source="corrected")
@@ -399,21 +400,30 @@ class Ingestor:
         return find_probable_duplicate(fields, "\n".join(t.text for t in texts),
                                        cat.records_with_fields, text_of)
 
-    def _rereader(self, pages: list[PageDone]) -> Callable[[int, Box], tuple[str, float] | None]:
-        """A digits-only second reading of one region, for handwritten numbers and dates."""
+    def _rereaders(self, pages: list[PageDone]) -> tuple[Callable, Callable]:
+        """Second readings of one region: digits only (handwritten numbers and dates), and one
+        text line (a line whose words the page layout lost under a stamp)."""
         decoded: dict[int, Any] = {}  # each page image decoded once, however many re-reads
 
-        def reread(page_no: int, box: Box) -> tuple[str, float] | None:
+        def image(page_no: int):
             done = pages[page_no - 1]
             if done.text is None or done.text.method != "ocr":
-                return None
+                return None, 0.0
             if self._engine is None:
                 self._engine = TesseractEngine(self.engine)
             if page_no not in decoded:
                 decoded[page_no] = load_staged_page(Path(done.image_file), done.width,
                                                     done.height, done.colour, grey=True)
-            return read_blank(self._engine, decoded[page_no], box, done.dpi)
-        return reread
+            return decoded[page_no], done.dpi
+
+        def digits(page_no: int, box: Box) -> tuple[str, float] | None:
+            grey, dpi = image(page_no)
+            return None if grey is None else read_blank(self._engine, grey, box, dpi)
+
+        def line(page_no: int, box: Box) -> tuple[str, float] | None:
+            grey, dpi = image(page_no)
+            return None if grey is None else read_line(self._engine, grey, box, dpi)
+        return digits, line
 
     def close(self) -> None:
         if self._engine is not None:
@@ -451,8 +461,18 @@ def read_blank(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str
     return engine.read_digits(grey, box, dpi)
 
 
-def _extract(texts, reread) -> dict[str, Field]:
+def read_line(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str, float] | None:
+    """Read one text line of the page again, on its own and with long rules erased (a stamp's
+    frame drawn through the line made the page layout drop the words it touched)."""
+    h, w = grey.shape[:2]
+    x0, y0, x1, y1 = max(box.x0, 0), max(box.y0, 0), min(box.x1, w), min(box.y1, h)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    return engine.read_line(erase_rules(grey[y0:y1, x0:x1], dpi), dpi)
+
+
+def _extract(texts, reread, reread_line=None) -> dict[str, Field]:
     try:
-        return extract_fields(texts, reread=reread)
+        return extract_fields(texts, reread=reread, reread_line=reread_line)
     except Exception as e:  # field extraction must never lose a document
         return {"_error": Field("_error", f"{type(e).__name__}: {e}", 0.0, needs_review=True)}

@@ -64,10 +64,11 @@ class TesseractEngine:
                                             psm=settings.psm)
         self._osd = None
         self._digits = None
+        self._line = None
 
     def close(self) -> None:
         self._api.End()
-        for extra in (self._osd, self._digits):
+        for extra in (self._osd, self._digits, self._line):
             if extra is not None:
                 extra.End()
 
@@ -151,3 +152,22 @@ class TesseractEngine:
         conf = float(self._digits.MeanTextConf())
         self._digits.Clear()
         return (text, conf) if text else None
+
+    def read_line(self, image: np.ndarray, dpi: float) -> tuple[str, float] | None:
+        """Read `image` (a crop holding one text line) as a single line of text: the second
+        reading of a line whose words the page layout lost. Returns (text, confidence 0..100)."""
+        t = self._t
+        if self._line is None:
+            self._line = t.PyTessBaseAPI(path=find_tessdata(self.settings.lang),
+                                         lang=self.settings.lang, psm=t.PSM.SINGLE_LINE)
+        if image.shape[0] < 4 or image.shape[1] < 4:
+            return None
+        self._set_image(self._line, image, dpi)
+        if not self._line.Recognize(int(self.settings.timeout_s * 1000)):
+            self._line.Clear()
+            return None
+        text = clean_text(" ".join((self._line.GetUTF8Text() or "").split()))
+        conf = float(self._line.MeanTextConf())
+        self._line.Clear()
+        return (text, conf) if text else None
+

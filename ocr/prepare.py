@@ -107,6 +107,18 @@ def scale_to_dpi(img: np.ndarray, dpi: float, target_dpi: float) -> np.ndarray:
     return cv2.resize(img, None, fx=f, fy=f, interpolation=interp)
 
 
+def erase_rules(grey: np.ndarray, dpi: float, min_len_in: float = 0.5) -> np.ndarray:
+    """A copy of `grey` with long thin horizontal rules painted white: the frame of a stamp
+    drawn through a text line joins its letters into one shape that page layout drops, while
+    the letters themselves survive the erasure (a rule is 1-3 pixels of their height)."""
+    ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(dpi * min_len_in)), 1))
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+    out = grey.copy()
+    out[rules > 0] = 255
+    return out
+
+
 # ---- the steps ----
 
 def percentile_u8(img: np.ndarray, q: float) -> int:

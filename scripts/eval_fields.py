@@ -118,27 +118,38 @@ def build_cache(pdfs: list[Path], cache: Path, workers: int = 2) -> None:
 
 
 class Rereader:
-    """The pipeline's digits-only re-read (digitize/pipeline.py `_rereader`) on the cached display
-    JPEGs; answers are cached too, so reruns stay fast."""
+    """The pipeline's re-reads (digitize/pipeline.py `_rereaders`) on the cached display JPEGs:
+    called, a digits-only reading; `.line`, one text line. Answers are cached too, so reruns
+    stay fast."""
 
     def __init__(self, pdf: Path, cache: Path):
         self.pdf, self.cache = pdf, cache
         self.file = cache / f"{pdf.stem}.{PREP_TAG}.{READER_TAG}.rereads.json"
         self.known = json.loads(self.file.read_text()) if self.file.exists() else {}
 
-    def __call__(self, page_no: int, box: Box):
-        key = f"{page_no}:{','.join(map(str, box.as_list()))}"
+    def _read(self, kind: str, page_no: int, box: Box):
+        key = f"{kind}{page_no}:{','.join(map(str, box.as_list()))}"
         if key not in self.known:
-            from digitize.pipeline import read_blank
+            from digitize import pipeline
             from ocr.images import load_image_file
             cp = cache_path(self.cache, self.pdf, page_no)
             dpi = json.loads(cp.read_text()).get("dpi", DPI)
-            got = read_blank(_engine(), load_image_file(cp.with_suffix(".jpg"), grey=True), box,
-                             dpi)
+            reader = pipeline.read_line if kind == "L" else pipeline.read_blank
+            got = reader(_engine(), load_image_file(cp.with_suffix(".jpg"), grey=True), box, dpi)
             self.known[key] = list(got) if got else None
-            self.file.write_text(json.dumps(self.known))
+            self.file.write_text(json.dumps(self.known, ensure_ascii=False))
         got = self.known[key]
         return tuple(got) if got else None
+
+    def __call__(self, page_no: int, box: Box):
+        return self._read("", page_no, box)
+
+    def line(self, page_no: int, box: Box):
+        return self._read("L", page_no, box)
+
+
+def _extract(extract_fields, pages: list[PageText], rereader: Rereader):
+    return extract_fields(pages, reread=rereader, reread_line=rereader.line)
 
 
 def ocr_pages(pdf: Path, cache: Path) -> list[PageText]:
@@ -253,11 +264,11 @@ def main(argv=None) -> int:
             for p in bd_pdfs]
     results["born_digital_text_layer"] = score(rows)
     rows = [(p.stem, expected_born_digital(gt[p.stem]),
-             extract_fields(mended_pages(p, args.cache), reread=Rereader(p, args.cache)))
+             _extract(extract_fields, mended_pages(p, args.cache), Rereader(p, args.cache)))
             for p in bd_pdfs]
     results["born_digital_ocr"] = score(rows)
     rows = [(p.stem, labels[p.stem],
-             extract_fields(mended_pages(p, args.cache), reread=Rereader(p, args.cache)))
+             _extract(extract_fields, mended_pages(p, args.cache), Rereader(p, args.cache)))
             for p in sc_pdfs]
     results["real_scans_ocr"] = score(rows)
     if args.json:

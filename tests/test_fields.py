@@ -406,3 +406,46 @@ def test_distribution_list_with_tilde_bullets_and_two_entries_on_one_line():
               (300, 2100, "- Lưu: VT.")]
     f = extract_fields([page(lines)])
     assert f["distribution"].value == ["Thường trực Tỉnh ủy", "Thường trực HĐND tỉnh", "Lưu: VT"]
+
+
+def _centred(text: str, cx: int, y: int) -> tuple[int, int, str]:
+    return (cx - 25 * len(text) // 2, y, text)
+
+
+def test_subject_line_that_lost_words_under_a_stamp_is_read_again():
+    """The second subject line sits off the title's centre: its first words were lost (a stamp's
+    frame through them). Its second reading, junk at the ends aside, completes it; the subject
+    then goes to a person."""
+    cx = 1240
+    lines = header() + [_centred("CHỈ THỊ", cx, 650),
+                        _centred("Về việc tăng cường quản lý nhà nước để hỗ trợ nhà đầu tư", cx, 710),
+                        (cx - 25 * len("thực hiện dự án sử dụng vốn") // 2 + 25 * 16, 770,
+                         "rán sử dụng vốn"),
+                        (450, 1100, "Căn cứ Luật Tổ chức chính quyền địa phương;")]
+    asked = []
+
+    def reread_line(page_no, box):
+        asked.append((page_no, box))
+        return "__—_. thực hiện dự án sử dụng vốn", 92.0
+    f = extract_fields([page(lines)], reread_line=reread_line)
+    assert asked and asked[0][1].y0 < 770 < asked[0][1].y1
+    assert asked[0][1].x0 < cx - 25 * 8  # the mirrored extent: where the lost words were
+    assert f["subject"].value == ("Về việc tăng cường quản lý nhà nước để hỗ trợ nhà đầu tư "
+                                  "thực hiện dự án sử dụng vốn")
+    assert f["subject"].needs_review and "read again" in f["subject"].evidence
+    # without a second reading, or when it disagrees, the line stays as read
+    assert extract_fields([page(lines)])["subject"].value.endswith("tư rán sử dụng vốn")
+    f = extract_fields([page(lines)], reread_line=lambda p, b: ("khác hẳn một dòng khác", 90.0))
+    assert f["subject"].value.endswith("tư rán sử dụng vốn")
+
+
+@pytest.mark.parametrize("first,second,want", [
+    ("rán sử dụng vốn", "___ thực hiện dự án sử dụng vốn ...", "thực hiện dự án sử dụng vốn"),
+    ("sử dụng vốn", "sử dụng vốn", None),                 # adds nothing
+    ("sử dụng vốn ngoài", "thực hiện sử dụng", None),      # loses a word the first read
+    ("sử dụng vốn", "thực hiện xyzq sử dụng vốn", None),  # adds a word that is no Vietnamese
+    ("a b c d", "thực hiện a x y d", None),               # agrees on too few words
+])
+def test_merge_readings_only_extends(first, second, want):
+    from digitize.fields.lines import merge_readings
+    assert merge_readings(first, second) == want

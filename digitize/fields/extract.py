@@ -16,6 +16,7 @@ from typing import Callable
 
 from digitize.fields import blocks as B
 from digitize.fields.lexicon import attested, mend_compounds
+from digitize.fields.lines import RereadLine, completed
 from digitize.fields.dates import DatePart, find_date_line, read_date
 from digitize.fields.model import FIELD_NAMES, Field
 from digitize.fields.number import find_number_line, read_number
@@ -89,14 +90,16 @@ def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str,
     return first, conf, True, doubt
 
 
-def extract_fields(pages: list[PageText], reread: RereadDigits | None = None) -> dict[str, Field]:
-    """The key fields of one document (pages in order, page_no 1-based)."""
+def extract_fields(pages: list[PageText], reread: RereadDigits | None = None,
+                   reread_line: RereadLine | None = None) -> dict[str, Field]:
+    """The key fields of one document (pages in order, page_no 1-based). `reread` reads a
+    region again as digits, `reread_line` as one text line (both optional)."""
     out: dict[str, Field] = {}
     page_segs = [(p, segments_of(p)) for p in pages if p.words]
     if page_segs:
         first, segs = page_segs[0]
         all_segs = [s for _, ss in page_segs for s in ss]
-        _header_fields(out, first, segs, reread)
+        _header_fields(out, first, segs, reread, reread_line)
         if "subject" in out:
             _judge_subject(out, all_segs)
         _signer_fields(out, page_segs, out.get("_header_bottom"))
@@ -118,7 +121,7 @@ def extract_fields(pages: list[PageText], reread: RereadDigits | None = None) ->
 
 
 def _header_fields(out: dict, page: PageText, segs: list[Segment],
-                   reread: RereadDigits | None) -> None:
+                   reread: RereadDigits | None, reread_line: RereadLine | None = None) -> None:
     W, H = page.width, page.height
     sx, motto = B.split_x(segs, W)
     top = [s for s in segs if s.y0 < 0.45 * H]
@@ -159,12 +162,15 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
         out["doc_type"] = _seg_field("doc_type", doc_type, [title])
         sub = B.subject_lines(segs, title)
         if sub:
-            text = clean_spaces(" ".join(s.text for s in sub))
+            texts, completions = completed(sub, title.cx, reread_line)
+            text = clean_spaces(" ".join(texts))
             # The subject line opens with "Về việc"; OCR reads "Về" as "và"/"Vẻ" on bold type.
             text = re.sub(r"^\S+(?= việc\b)", lambda m: "Về" if fold(m.group()) in ("va", "ve")
                           else m.group(), text)
             text = re.sub(r"^Vềviệc\b", "Về việc", text)
-            out["subject"] = _seg_field("subject", text, sub)
+            out["subject"] = _seg_field("subject", text, sub, review=bool(completions))
+            if completions:
+                out["subject"].evidence += f" [{'; '.join(completions)}]"
             out["_subject_segs"] = sub
     elif vv:
         out["doc_type"] = _seg_field("doc_type", "CÔNG VĂN", vv[:1], conf=0.9)
