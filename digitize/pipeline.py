@@ -401,8 +401,8 @@ class Ingestor:
                                        cat.records_with_fields, text_of)
 
     def _rereaders(self, pages: list[PageDone]) -> tuple[Callable, Callable]:
-        """Second readings of one region: digits only (handwritten numbers and dates), and one
-        text line (a line whose words the page layout lost under a stamp)."""
+        """Second readings of one region: digits only (handwritten numbers and dates), and text
+        (a line, or the words of an area, that the page layout lost under a stamp or seal)."""
         decoded: dict[int, Any] = {}  # each page image decoded once, however many re-reads
 
         def image(page_no: int):
@@ -420,10 +420,10 @@ class Ingestor:
             grey, dpi = image(page_no)
             return None if grey is None else read_blank(self._engine, grey, box, dpi)
 
-        def line(page_no: int, box: Box) -> tuple[str, float] | None:
+        def text(page_no: int, box: Box, sparse: bool = False) -> tuple[str, float] | None:
             grey, dpi = image(page_no)
-            return None if grey is None else read_line(self._engine, grey, box, dpi)
-        return digits, line
+            return None if grey is None else read_region(self._engine, grey, box, dpi, sparse)
+        return digits, text
 
     def close(self) -> None:
         if self._engine is not None:
@@ -461,18 +461,20 @@ def read_blank(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str
     return engine.read_digits(grey, box, dpi)
 
 
-def read_line(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str, float] | None:
-    """Read one text line of the page again, on its own and with long rules erased (a stamp's
-    frame drawn through the line made the page layout drop the words it touched)."""
+def read_region(engine: TesseractEngine, grey, box: Box, dpi: float, sparse: bool = False
+                ) -> tuple[str, float] | None:
+    """Read a region of the page again, on its own and with long rules erased (a stamp's frame
+    drawn through a line made the page layout drop the words it touched): one line, or with
+    `sparse` the pieces of text in an area (a title half under a seal)."""
     h, w = grey.shape[:2]
     x0, y0, x1, y1 = max(box.x0, 0), max(box.y0, 0), min(box.x1, w), min(box.y1, h)
     if x1 - x0 < 8 or y1 - y0 < 8:
         return None
-    return engine.read_line(erase_rules(grey[y0:y1, x0:x1], dpi), dpi)
+    return engine.read_region(erase_rules(grey[y0:y1, x0:x1], dpi), dpi, sparse)
 
 
-def _extract(texts, reread, reread_line=None) -> dict[str, Field]:
+def _extract(texts, reread, reread_text=None) -> dict[str, Field]:
     try:
-        return extract_fields(texts, reread=reread, reread_line=reread_line)
+        return extract_fields(texts, reread=reread, reread_text=reread_text)
     except Exception as e:  # field extraction must never lose a document
         return {"_error": Field("_error", f"{type(e).__name__}: {e}", 0.0, needs_review=True)}

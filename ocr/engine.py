@@ -153,21 +153,25 @@ class TesseractEngine:
         self._digits.Clear()
         return (text, conf) if text else None
 
-    def read_line(self, image: np.ndarray, dpi: float) -> tuple[str, float] | None:
-        """Read `image` (a crop holding one text line) as a single line of text: the second
-        reading of a line whose words the page layout lost. Returns (text, confidence 0..100)."""
+    def read_region(self, image: np.ndarray, dpi: float, sparse: bool = False
+                    ) -> tuple[str, float] | None:
+        """Read `image`, a crop of the page, again on its own: as one line of text, or with
+        `sparse` as scattered pieces of text (lines joined by newlines), for words the page
+        layout lost to a stamp or a seal drawn through them. Returns (text, confidence 0..100)."""
         t = self._t
         if self._line is None:
             self._line = t.PyTessBaseAPI(path=find_tessdata(self.settings.lang),
                                          lang=self.settings.lang, psm=t.PSM.SINGLE_LINE)
         if image.shape[0] < 4 or image.shape[1] < 4:
             return None
-        self._set_image(self._line, image, dpi)
-        if not self._line.Recognize(int(self.settings.timeout_s * 1000)):
-            self._line.Clear()
+        api = self._line
+        api.SetPageSegMode(t.PSM.SPARSE_TEXT if sparse else t.PSM.SINGLE_LINE)
+        self._set_image(api, image, dpi)
+        if not api.Recognize(int(self.settings.timeout_s * 1000)):
+            api.Clear()
             return None
-        text = clean_text(" ".join((self._line.GetUTF8Text() or "").split()))
-        conf = float(self._line.MeanTextConf())
-        self._line.Clear()
+        lines = [" ".join(l.split()) for l in (api.GetUTF8Text() or "").splitlines()]
+        text = clean_text("\n".join(l for l in lines if l))
+        conf = float(api.MeanTextConf())
+        api.Clear()
         return (text, conf) if text else None
-

@@ -119,7 +119,7 @@ def build_cache(pdfs: list[Path], cache: Path, workers: int = 2) -> None:
 
 class Rereader:
     """The pipeline's re-reads (digitize/pipeline.py `_rereaders`) on the cached display JPEGs:
-    called, a digits-only reading; `.line`, one text line. Answers are cached too, so reruns
+    called, a digits-only reading; `.text`, text. Answers are cached too, so reruns
     stay fast."""
 
     def __init__(self, pdf: Path, cache: Path):
@@ -134,8 +134,9 @@ class Rereader:
             from ocr.images import load_image_file
             cp = cache_path(self.cache, self.pdf, page_no)
             dpi = json.loads(cp.read_text()).get("dpi", DPI)
-            reader = pipeline.read_line if kind == "L" else pipeline.read_blank
-            got = reader(_engine(), load_image_file(cp.with_suffix(".jpg"), grey=True), box, dpi)
+            grey = load_image_file(cp.with_suffix(".jpg"), grey=True)
+            got = (pipeline.read_blank(_engine(), grey, box, dpi) if not kind else
+                   pipeline.read_region(_engine(), grey, box, dpi, sparse=kind == "S"))
             self.known[key] = list(got) if got else None
             self.file.write_text(json.dumps(self.known, ensure_ascii=False))
         got = self.known[key]
@@ -144,12 +145,12 @@ class Rereader:
     def __call__(self, page_no: int, box: Box):
         return self._read("", page_no, box)
 
-    def line(self, page_no: int, box: Box):
-        return self._read("L", page_no, box)
+    def text(self, page_no: int, box: Box, sparse: bool = False):
+        return self._read("S" if sparse else "L", page_no, box)
 
 
 def _extract(extract_fields, pages: list[PageText], rereader: Rereader):
-    return extract_fields(pages, reread=rereader, reread_line=rereader.line)
+    return extract_fields(pages, reread=rereader, reread_text=rereader.text)
 
 
 def ocr_pages(pdf: Path, cache: Path) -> list[PageText]:

@@ -424,10 +424,10 @@ def test_subject_line_that_lost_words_under_a_stamp_is_read_again():
                         (450, 1100, "Căn cứ Luật Tổ chức chính quyền địa phương;")]
     asked = []
 
-    def reread_line(page_no, box):
+    def reread_text(page_no, box):
         asked.append((page_no, box))
         return "__—_. thực hiện dự án sử dụng vốn", 92.0
-    f = extract_fields([page(lines)], reread_line=reread_line)
+    f = extract_fields([page(lines)], reread_text=reread_text)
     assert asked and asked[0][1].y0 < 770 < asked[0][1].y1
     assert asked[0][1].x0 < cx - 25 * 8  # the mirrored extent: where the lost words were
     assert f["subject"].value == ("Về việc tăng cường quản lý nhà nước để hỗ trợ nhà đầu tư "
@@ -435,7 +435,7 @@ def test_subject_line_that_lost_words_under_a_stamp_is_read_again():
     assert f["subject"].needs_review and "read again" in f["subject"].evidence
     # without a second reading, or when it disagrees, the line stays as read
     assert extract_fields([page(lines)])["subject"].value.endswith("tư rán sử dụng vốn")
-    f = extract_fields([page(lines)], reread_line=lambda p, b: ("khác hẳn một dòng khác", 90.0))
+    f = extract_fields([page(lines)], reread_text=lambda p, b: ("khác hẳn một dòng khác", 90.0))
     assert f["subject"].value.endswith("tư rán sử dụng vốn")
 
 
@@ -449,3 +449,37 @@ def test_subject_line_that_lost_words_under_a_stamp_is_read_again():
 def test_merge_readings_only_extends(first, second, want):
     from digitize.fields.lines import merge_readings
     assert merge_readings(first, second) == want
+
+
+@pytest.mark.parametrize("text,deputy,want", [
+    ("N \\Ú TỊCH", False, "CHỦ TỊCH"),   # the seal hides "CH"
+    ("lU TỊCH", False, "CHỦ TỊCH"),      # junk glued in front
+    ("U TỊCH", True, "PHÓ CHỦ TỊCH"),    # a "KT." line was seen: the deputy signs
+    ("ám đốc", False, "GIÁM ĐỐC"),
+    ("TỊCH", False, None),                # too little shows
+    ("x trưởng", False, None),            # ends like several positions, or none
+])
+def test_position_from_a_partly_hidden_reading(text, deputy, want):
+    from digitize.fields.blocks import position_from_fragment
+    assert position_from_fragment(text, deputy) == want
+
+
+def test_signer_title_under_a_seal_is_read_again_above_the_name():
+    lines = header() + body_and_signer()
+    lines = [l for l in lines if l[2] not in ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH",
+                                              "PHÓ CHỦ TỊCH")]
+    assert extract_fields([page(lines)])["signer_title"].value is None
+    asked = []
+
+    def reread_text(page_no, box, sparse=False):
+        if not sparse:
+            return None  # a subject line (this one is off the title's centre)
+        asked.append(box)
+        return "mua\nlc<2>xe. se\nlU TỊCH\nii\n+", 19.0
+    f = extract_fields([page(lines)], reread_text=reread_text)
+    box, = asked
+    assert box.y1 <= 2400 and box.x0 < 1550 < box.x1  # above the name "Trần Thị Bình"
+    assert f["signer_title"].value == "CHỦ TỊCH" and f["signer_title"].needs_review
+    assert f["signer_name"].value == "Trần Thị Bình"
+    f = extract_fields([page(lines)], reread_text=lambda p, b, sparse=False: ("ii\n+ %", 20.0))
+    assert f["signer_title"].value is None

@@ -130,7 +130,7 @@ def test_manifest_batch_with_bad_rows_and_report(tmp_path):
 def test_rescan_is_flagged_and_linked_as_probable_duplicate(tmp_path, monkeypatch):
     import digitize.pipeline as pipeline
 
-    def fields(pages, reread=None, reread_line=None):
+    def fields(pages, reread=None, reread_text=None):
         return {"number": Field("number", "15/QĐ-UBND", 0.9),
                 "issued_date": Field("issued_date", "2025-02-05", 0.9)}
     monkeypatch.setattr(pipeline, "extract_fields", fields)

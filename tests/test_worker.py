@@ -29,7 +29,7 @@ def test_read_line_reads_a_line_struck_by_a_stamp_frame():
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    from digitize.pipeline import read_line
+    from digitize.pipeline import read_region
     from digitize.samples import find_font
     from ocr.engine import TesseractEngine
     from ocr.types import Box
@@ -42,7 +42,7 @@ def test_read_line_reads_a_line_struck_by_a_stamp_frame():
     d.rectangle((0, base, 4, 119), fill=0)         # and its left side
     engine = TesseractEngine()
     try:
-        got = read_line(engine, np.asarray(img), Box(0, 10, 2000, 110), 300)
+        got = read_region(engine, np.asarray(img), Box(0, 10, 2000, 110), 300)
     finally:
         engine.close()
     assert got is not None

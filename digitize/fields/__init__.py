@@ -10,7 +10,7 @@ def number_parts(number: str) -> dict:
     return _parts(number)
 
 
-def extract_fields(pages, reread=None, reread_line=None):
+def extract_fields(pages, reread=None, reread_text=None):
     """See `digitize.fields.extract.extract_fields`."""
     from digitize.fields.extract import extract_fields as _extract
-    return _extract(pages, reread, reread_line)
+    return _extract(pages, reread, reread_text)

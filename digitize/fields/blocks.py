@@ -251,6 +251,38 @@ def settle_title(lines: list[str]) -> tuple[list[str], bool]:
     return out, repaired
 
 
+POSITIONS = ("CHỦ TỊCH", "GIÁM ĐỐC", "CHÁNH VĂN PHÒNG", "TRƯỞNG BAN", "TRƯỞNG PHÒNG", "BÍ THƯ",
+             "CHÁNH THANH TRA", "CỤC TRƯỞNG", "VIỆN TRƯỞNG", "HIỆU TRƯỞNG", "BỘ TRƯỞNG",
+             "THỨ TRƯỞNG", "CHÁNH ÁN")
+
+
+def position_from_fragment(text: str, deputy: bool) -> str | None:
+    """The one position whose end a partly hidden reading shows: "Ú TỊCH" and "lU TỊCH" end
+    like "CHỦ TỊCH" (the last word whole, the end of the one before, five letters at least).
+    `deputy`: a "KT." line was seen, so the position is the deputy's ("PHÓ CHỦ TỊCH")."""
+    toks = letters_fold(text).split()
+    fits = set()
+    for pos in POSITIONS:
+        want = fold(pos).split()
+        for k in range(min(len(toks), len(want)), 1, -1):
+            got, end = toks[-k:], want[-k:]
+            shown = _common_suffix(got[0], end[0])  # "lU" for "CHỦ": junk glued in front
+            if got[1:] == end[1:] and shown and shown + len("".join(got[1:])) >= 5:
+                fits.add(pos)
+                break
+    if len(fits) != 1:
+        return None
+    pos = fits.pop()
+    return f"PHÓ {pos}" if deputy and not pos.startswith("THỨ") else pos
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
 def title_unknown(title: str) -> list[str]:
     """Words of a signer title that are neither a prefix nor a word of the position vocabulary."""
     return [w for w in title.split() if w not in TITLE_PREFIXES and w not in TITLE_VOCAB]

@@ -16,7 +16,7 @@ from typing import Callable
 
 from digitize.fields import blocks as B
 from digitize.fields.lexicon import attested, mend_compounds
-from digitize.fields.lines import RereadLine, completed
+from digitize.fields.lines import RereadText, completed
 from digitize.fields.dates import DatePart, find_date_line, read_date
 from digitize.fields.model import FIELD_NAMES, Field
 from digitize.fields.number import find_number_line, read_number
@@ -91,18 +91,18 @@ def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str,
 
 
 def extract_fields(pages: list[PageText], reread: RereadDigits | None = None,
-                   reread_line: RereadLine | None = None) -> dict[str, Field]:
+                   reread_text: RereadText | None = None) -> dict[str, Field]:
     """The key fields of one document (pages in order, page_no 1-based). `reread` reads a
-    region again as digits, `reread_line` as one text line (both optional)."""
+    region again as digits, `reread_text` as one text line (both optional)."""
     out: dict[str, Field] = {}
     page_segs = [(p, segments_of(p)) for p in pages if p.words]
     if page_segs:
         first, segs = page_segs[0]
         all_segs = [s for _, ss in page_segs for s in ss]
-        _header_fields(out, first, segs, reread, reread_line)
+        _header_fields(out, first, segs, reread, reread_text)
         if "subject" in out:
             _judge_subject(out, all_segs)
-        _signer_fields(out, page_segs, out.get("_header_bottom"))
+        _signer_fields(out, page_segs, out.get("_header_bottom"), reread_text)
         _lists(out, page_segs)
         persons = find_persons(all_segs)
         if persons:
@@ -121,7 +121,7 @@ def extract_fields(pages: list[PageText], reread: RereadDigits | None = None,
 
 
 def _header_fields(out: dict, page: PageText, segs: list[Segment],
-                   reread: RereadDigits | None, reread_line: RereadLine | None = None) -> None:
+                   reread: RereadDigits | None, reread_text: RereadText | None = None) -> None:
     W, H = page.width, page.height
     sx, motto = B.split_x(segs, W)
     top = [s for s in segs if s.y0 < 0.45 * H]
@@ -162,7 +162,7 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
         out["doc_type"] = _seg_field("doc_type", doc_type, [title])
         sub = B.subject_lines(segs, title)
         if sub:
-            texts, completions = completed(sub, title.cx, reread_line)
+            texts, completions = completed(sub, title.cx, reread_text)
             text = clean_spaces(" ".join(texts))
             # The subject line opens with "Về việc"; OCR reads "Về" as "và"/"Vẻ" on bold type.
             text = re.sub(r"^\S+(?= việc\b)", lambda m: "Về" if fold(m.group()) in ("va", "ve")
@@ -306,7 +306,8 @@ def _date_fields(out: dict, d, reread: RereadDigits | None) -> None:
                                 review or iso is None, conf)
 
 
-def _signer_fields(out: dict, page_segs, header_bottom) -> None:
+def _signer_fields(out: dict, page_segs, header_bottom,
+                   reread_text: RereadText | None = None) -> None:
     for page, segs in page_segs:
         skip = header_bottom[1] if header_bottom and header_bottom[0] == page.page_no else 0
         block, name = B.signer_block(segs, skip)
@@ -315,6 +316,7 @@ def _signer_fields(out: dict, page_segs, header_bottom) -> None:
             if lone is None:
                 continue
             _name_field(out, lone, page.page_no)
+            _hidden_title(out, lone, reread_text)
             return
         lines, repaired = [], False
         for s in block:
@@ -343,6 +345,33 @@ def _signer_fields(out: dict, page_segs, header_bottom) -> None:
         if name is not None:
             _name_field(out, name, page.page_no)
         return
+
+
+def _hidden_title(out: dict, name: Segment, reread_text: RereadText | None) -> None:
+    """A name with no position readable above it: a seal covers the position, and page layout
+    took what shows of it for part of the seal. The area above the name is read again for
+    pieces of text; a piece that ends like one known position ("Ú TỊCH") gives it, for a person
+    to confirm."""
+    if reread_text is None:
+        return
+    h, W = name.height, name.page_width
+    half = max(name.x1 - name.x0, 0.4 * W) / 2
+    box = Box(int(max(0, name.cx - half)), int(max(0, name.y0 - 9 * h)),
+              int(min(W, name.cx + half)), int(max(0, name.y0 - h // 2)))
+    try:
+        got = reread_text(name.page, box, sparse=True)
+    except Exception:  # a failed re-read must not lose the other fields
+        return
+    if not got:
+        return
+    pieces = got[0].splitlines()
+    deputy = any(re.match(r"\W*kt\b", fold(p)) for p in pieces)
+    for piece in pieces:
+        pos = B.position_from_fragment(piece, deputy)
+        if pos:
+            out["signer_title"] = Field("signer_title", pos, 0.5, name.page, box.as_list(), True,
+                                        f"read again above the name, partly hidden: '{piece}'")
+            return
 
 
 def _text_just_above(first: Segment, segs: list[Segment]) -> bool:

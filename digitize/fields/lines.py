@@ -3,7 +3,7 @@
 The subject under a document's title is centred. A line whose middle sits well off the title's
 middle lost words at one end, typically where a stamp's frame was drawn through them and page
 layout took the joined letters for a graphic ("Chỉ thị" 2770: "thực hiện dự" gone, "án" read
-"rán"). Such a line is read again across its mirrored extent (`reread_line`, which erases long
+"rán"). Such a line is read again across its mirrored extent (`reread_text`, which erases long
 rules first), and the second reading is taken where it agrees with the first on most words and
 adds words at the ends. The field then goes to a person (`needs_review`), with the change noted.
 """
@@ -18,22 +18,24 @@ from digitize.fields.vietnamese import token_ok
 from indexer.textnorm import fold
 from ocr.types import Box
 
-RereadLine = Callable[[int, Box], "tuple[str, float] | None"]
+# (page_no, box, sparse=False) -> (text, confidence 0..100) | None: one line, or with sparse
+# the pieces of text in an area, lines joined by newlines
+RereadText = Callable[..., "tuple[str, float] | None"]
 
 OFF_CENTRE = 0.03   # of the page width: centred lines sit within a few pixels of each other
 MIN_AGREE = 0.75    # share of the first reading's words the second must read alike
 PADS = (0.1, 0.2)   # margins above and below the line, in line heights, for the second reading
 
 
-def completed(lines: list[Segment], centre_x: float, reread_line: RereadLine | None
+def completed(lines: list[Segment], centre_x: float, reread_text: RereadText | None
               ) -> tuple[list[str], list[str]]:
     """The text of each centred line, completed by a second reading where it is off centre;
     and a note per completed line."""
     texts, notes = [], []
     for s in lines:
         text = s.text
-        if reread_line is not None and abs(s.cx - centre_x) > OFF_CENTRE * s.page_width:
-            merged = _read_again(s, centre_x, reread_line)
+        if reread_text is not None and abs(s.cx - centre_x) > OFF_CENTRE * s.page_width:
+            merged = _read_again(s, centre_x, reread_text)
             if merged and merged != text:
                 notes.append(f"line read again: '{text}' -> '{merged}'")
                 text = merged
@@ -41,7 +43,7 @@ def completed(lines: list[Segment], centre_x: float, reread_line: RereadLine | N
     return texts, notes
 
 
-def _read_again(s: Segment, centre_x: float, reread_line: RereadLine) -> str | None:
+def _read_again(s: Segment, centre_x: float, reread_text: RereadText) -> str | None:
     """The best second reading of line `s` that extends it. The line is cut out across its
     mirrored extent with a margin of a tenth, then a fifth of its height (a wider margin takes
     in the lines around it; none clips the marks). The reading that known compounds explain
@@ -53,7 +55,7 @@ def _read_again(s: Segment, centre_x: float, reread_line: RereadLine) -> str | N
         pad = max(1, round(share * s.height))
         box = Box(x0, max(0, s.y0 - pad), x1, min(s.page_height, s.y1 + pad))
         try:
-            again = reread_line(s.page, box)
+            again = reread_text(s.page, box)
         except Exception:  # a failed re-read must not lose the field
             again = None
         merged = merge_readings(s.text, again[0]) if again else None
