@@ -388,11 +388,13 @@ def test_number_split_over_two_text_layer_lines():
 def test_document_mending_keeps_boxes_and_the_documents_common_words():
     from digitize.fields.mend import mend_document
     lines = [(300, 300 + 60 * i, "UBND tỉnh giao Sở xử lý") for i in range(9)]
-    lines += [(300, 900, "Quảng Nam tỉnh nhà"), (300, 960, "theo thẩm quyên")]
+    lines += [(300, 900, "Quảng Nam tỉnh nhà"), (300, 960, "theo thẩm quyên"),
+              (300, 1020, "quà Tết Nguyên đán Ất Ty")]
     pg = page(lines)
     (out,), notes = mend_document([pg])
     assert [w.box for w in out.words] == [w.box for w in pg.words]
     assert "thẩm quyền" in out.text and "thâm" not in out.text
+    assert "Ất Tỵ" in out.text and "p1: Ất Ty->Ất Tỵ" in notes
     assert "Nam tỉnh" in out.text  # "tỉnh" is the document's word: never "Nam tính"
     assert notes and notes[0].startswith("p1: ")
     text_layer = replace(pg, method="text-layer")
