@@ -485,3 +485,30 @@ def test_signer_title_under_a_seal_is_read_again_above_the_name():
     assert f["signer_name"].value == "Trần Thị Bình"
     f = extract_fields([page(lines)], reread_text=lambda p, b, sparse=False: ("ii\n+ %", 20.0))
     assert f["signer_title"].value is None
+
+
+@pytest.mark.parametrize("text,want", [
+    ("xã Tịnh Hòa, huyện Sơn Tịnh,\nthửa đất số 125, tờ bản đồ số 7.", "xã Tịnh Hòa, huyện Sơn Tịnh"),
+    ("Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ để giải phóng mặt bằng thực hiện dự án",
+     "Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ"),   # running text after the address
+    ("thôn 1, thị xã Đức\nPhổ, tỉnh Quảng Ngãi\nChủ tịch UBND tỉnh nhận được đơn",
+     "thôn 1, thị xã Đức Phổ, tỉnh Quảng Ngãi"),         # over a line end; not the next line
+    ("số 12 đường Lê Lợi, phường 3, quận 1, TP. Hồ Chí Minh; điện thoại 0901",
+     "số 12 đường Lê Lợi, phường 3, quận 1, TP. Hồ Chí Minh"),
+    ("tổ dân phố 3, phường Nghĩa Chánh.", "tổ dân phố 3, phường Nghĩa Chánh"),
+    ("đã nộp đủ hồ sơ", None),
+])
+def test_address_ends_where_the_address_grammar_ends(text, want):
+    from digitize.fields.persons import address_at
+    assert address_at(text) == want
+
+
+def test_two_persons_joined_by_va_share_the_address_after_them():
+    lines = header() + body_and_signer() + [
+        (450, 1200, "Kính gửi: Bà Nguyễn Thị Bích Ngọc và Ông Đoàn Duy Đức"),
+        (450, 1260, "Địa chỉ: Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ"),
+        (450, 1320, "Chủ tịch UBND tỉnh nhận được đơn của bà Nguyễn Thị Bích Ngọc."),
+    ]
+    people = {p["name"]: p for p in extract_fields([page(lines)])["persons"].value}
+    assert people["Đoàn Duy Đức"]["address"] == "Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ"
+    assert people["Nguyễn Thị Bích Ngọc"]["address"] == people["Đoàn Duy Đức"]["address"]

@@ -51,7 +51,11 @@ _ID_LABEL = re.compile(
     r"(so\s+dinh\s+danh(?:\s+ca\s+nhan)?|can\s+cuoc(?:\s+cong\s+dan)?|cccd|cmnd|"
     r"chung\s+minh\s+(?:nhan\s+dan|thu))\s*(?:so)?\s*[:.]?\s*")
 _ID_TOKEN = re.compile(r"[0-9OoIl|SB][0-9OoIl|SB .]{7,16}[0-9OoIl|SB]")
-_ADDR = re.compile(r"(thuong\s+tru\s+tai|tru\s+tai|dia\s+chi\s*:?|noi\s+cu\s+tru\s*:?)\s*")
+_ADDR = re.compile(r"(thuong\s+tru\s+tai|tru\s+tai|dia\.?\s+chi\s*:?|noi\s+cu\s+tru\s*:?)\s*")
+# Words that open a part of an address ("thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ").
+_UNITS = {fold(w) for w in (
+    "thôn xóm ấp bản buôn làng tổ dân khu khối số nhà đường phố ngõ hẻm kiệt xã phường thị trấn "
+    "huyện quận thành tỉnh TP TP. TX TX. Tp Tp.").split()}
 _PARCEL = re.compile(r"thua\s+dat\s+so\s*[:.]?\s*([0-9OoIl]+)")
 _SHEET = re.compile(r"to\s+ban\s+do\s+so\s*[:.]?\s*([0-9OoIl]+)")
 _SAFE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
@@ -92,6 +96,49 @@ def _names(text: str, folded: str) -> list[tuple[int, str]]:
         if 2 <= len(words) <= 5 and fold(words[0]) not in _NOT_NAME:
             out.append((m.end(), " ".join(words)))
     return out
+
+
+def _joined_before(p: dict, persons: list[dict], folded: str) -> list[dict]:
+    """Persons named right before `p`, joined to it by "và" ("bà A và ông B"): they share what
+    is said after both names."""
+    return [q for q in persons if q is not p and any(
+        re.fullmatch(r"\s+va\s+(ong|ba)\s+", folded[oq + len(q["name"]):op])
+        for oq in q["_offsets"] for op in p["_offsets"] if oq + len(q["name"]) <= op)]
+
+
+def address_at(text: str) -> str | None:
+    """The address that `text` opens with: comma-separated parts, each of unit words ("thôn",
+    "xã", "thị xã", ...) and capitalised names or house numbers, up to the first part that is
+    none ("thửa đất số 125", running text) or the first lower-case word after a name ("thị xã Đức
+    Phổ để giải phóng mặt bằng ..." ends at "Đức Phổ"). An address may run over a line end; a
+    new line that opens running text ("Chủ tịch UBND ...") is not part of it."""
+    clause = re.split(r"(?<!TP)(?<!TX)(?<!Tp)[;.](?:\s|$)|\n(?=\S+\s*:)", text, maxsplit=1)[0]
+    parts: list[str] = []
+    for part in clause.split(","):
+        toks = [(t, n) for n, line in enumerate(part.split("\n")) for t in line.split()]
+        kept: list[tuple[str, int]] = []
+        named = stopped = False
+        for t, line in toks:
+            core = t.strip("()\"'")
+            if not core:
+                continue
+            if core[0].isupper() or core[0].isdigit():
+                named = named or not (fold(core) in _UNITS and not kept)
+            elif fold(core) not in _UNITS:
+                stopped = True
+                if line > 0:  # running text on a new line: its first words are not the address
+                    kept = [k for k in kept if k[1] < line]
+                break
+            kept.append((t, line))
+        words = [t for t, _ in kept]
+        while words and not words[-1][0].isupper() and not words[-1][0].isdigit():
+            words.pop()  # "xã Nghĩa Hà tổ chức ...": a unit word that names nothing
+        if not named or not words:
+            break
+        parts.append(" ".join(words))
+        if stopped:
+            break
+    return ", ".join(parts) or None
 
 
 def find_persons(segs: list[Segment]) -> list[dict]:
@@ -139,9 +186,9 @@ def find_persons(segs: list[Segment]) -> list[dict]:
         p = owner(m.start())
         if p is None or p["address"]:
             continue
-        seg = text[m.end():]
-        stop = re.search(r"[;.]|,\s*(?:thửa|tờ|số|diện)", seg)
-        p["address"] = " ".join(seg[:stop.start() if stop else 120].split()).strip(" ,") or None
+        p["address"] = address_at(text[m.end():])
+        for q in _joined_before(p, persons, folded):  # "Bà A và Ông B / Địa chỉ: ..."
+            q["address"] = q["address"] or p["address"]
     for rx, key in ((_PARCEL, "parcel"), (_SHEET, "map_sheet")):
         for m in rx.finditer(folded):
             p = owner(m.start())
