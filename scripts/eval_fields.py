@@ -7,7 +7,8 @@ red-ink-suppressed OCR copy), and handwritten digits get the pipeline's digits-o
 results and re-reads are cached (default /tmp/eval_cache, keyed by PREP_TAG) so reruns only re-run
 the extractor.
 
-    python scripts/eval_fields.py [--corpus /work/shared/corpus/real] [--json] [--only-cache]
+    python scripts/eval_fields.py [--corpus /work/shared/corpus/real] [--json] [-v]
+    python scripts/eval_fields.py --archive ARCHIVE   (also what `digitize ingest` stored there)
 """
 from __future__ import annotations
 
@@ -153,6 +154,16 @@ def _extract(extract_fields, pages: list[PageText], rereader: Rereader):
     return extract_fields(pages, reread=rereader, reread_text=rereader.text)
 
 
+def archived_fields(archive: Path) -> dict:
+    """Document name (without .pdf) -> the fields `digitize ingest` stored for it."""
+    from digitize.fields.model import Field
+    out = {}
+    for meta in sorted(archive.glob("records/*/*/metadata.json")):
+        doc = json.loads(meta.read_text(encoding="utf-8"))
+        out[doc["name"].removesuffix(".pdf")] = {k: Field(**v) for k, v in doc["fields"].items()}
+    return out
+
+
 def ocr_pages(pdf: Path, cache: Path) -> list[PageText]:
     pages = []
     for n in range(1, page_count(pdf) + 1):
@@ -250,6 +261,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--archive", type=Path,
+                    help="also score what `digitize ingest` stored in this archive for the real "
+                         "scans (the production path end to end, not the cache)")
     args = ap.parse_args(argv)
     from digitize.fields.extract import extract_fields
 
@@ -272,6 +286,13 @@ def main(argv=None) -> int:
              _extract(extract_fields, mended_pages(p, args.cache), Rereader(p, args.cache)))
             for p in sc_pdfs]
     results["real_scans_ocr"] = score(rows)
+    if args.archive:
+        stored = archived_fields(args.archive)
+        missing = [k for k in labels if k not in stored]
+        if missing:
+            raise SystemExit(f"{args.archive}: no record of {', '.join(missing)}: ingest "
+                             f"{args.corpus / 'scanned'} into it first")
+        results["real_scans_archive"] = score([(k, labels[k], stored[k]) for k in labels])
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))
     else:
