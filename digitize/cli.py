@@ -17,6 +17,10 @@ from digitize.errors import EXIT_FAILED_ITEMS, EXIT_OK, DigitizeError
 ARCHIVE_HELP = "Archive folder (default: $DIGITIZE_ARCHIVE, else ./archive)."
 
 
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -176,7 +180,7 @@ def review(archive, as_json):
         else:
             click.echo(f"{it['record_id']}  p{it['page'] or '?'} {it['box'] or ''}  "
                        f"{it['field']} = {json.dumps(it['value'], ensure_ascii=False)}  "
-                       f"(evidence: {it['evidence'][:60]!r})")
+                       f"(why: {_clip(it['why'], 100)})")
     if not items and not as_json:
         click.echo("nothing to review", err=True)
 

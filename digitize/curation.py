@@ -45,8 +45,16 @@ def review_items(store: Store) -> list[dict[str, Any]]:
                 items.append({"record_id": doc["id"], "title": doc.get("title", ""), "field": name,
                               "value": f.get("value"), "confidence": f.get("confidence"),
                               "page": f.get("page"), "box": f.get("box"),
-                              "evidence": f.get("evidence", "")})
+                              "evidence": f.get("evidence", ""),
+                              "why": review_reason(f.get("evidence", ""))})
     return items
+
+
+def review_reason(evidence: str) -> str:
+    """What a person should look at, from a field's evidence: its bracketed notes ("[re-read 08
+    vs None ...]", "[line read again: ...]") where there are any, else the text it was read from."""
+    notes = re.findall(r"\[([^\[\]]+)\]", evidence)
+    return "; ".join(notes) if notes else evidence
 
 
 def parse_value(field: str, raw: str) -> Any:

@@ -80,3 +80,25 @@ def test_export_chosen_records_by_id_and_dossier(archive, tmp_path):
     empty = run_cli("export", str(tmp_path / "y.jsonl"), "--dossier", "NO-SUCH",
                     "--archive", str(a))
     assert empty.code == 3 and "NO-SUCH" in empty.output
+
+
+def test_review_lists_what_to_check_and_why(archive, tmp_path):
+    a, rid = archive
+    items = run_cli("review", "--archive", str(a), "--json").objects()
+    assert items, "the skewed, noised test page has no doubtful field any more"
+    assert all(it["record_id"] == rid and it["why"] for it in items)
+    text = run_cli("review", "--archive", str(a)).output
+    assert all("(why: " in line for line in text.splitlines() if line.startswith(rid))
+    empty = run_cli("review", "--archive", str(tmp_path / "new"))
+    assert empty.code == 0 and "nothing to review" in empty.output
+
+
+@pytest.mark.parametrize("evidence,why", [
+    ("Số: đ@ /CT-UBND [re-read 08 vs None (not digits: 'đ@')]", "re-read 08 vs None (not digits: 'đ@')"),
+    ("a / b [line read again: 'x' -> 'y z'] [low confidence: b]",
+     "line read again: 'x' -> 'y z'; low confidence: b"),
+    ("rần Ngọc Căng", "rần Ngọc Căng"),
+])
+def test_review_reason_prefers_the_notes(evidence, why):
+    from digitize.curation import review_reason
+    assert review_reason(evidence) == why
