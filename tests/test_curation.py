@@ -82,8 +82,10 @@ def test_export_chosen_records_by_id_and_dossier(archive, tmp_path):
     assert empty.code == 3 and "NO-SUCH" in empty.output
 
 
-def test_review_lists_what_to_check_and_why(archive, tmp_path):
-    a, rid = archive
+def test_review_lists_what_to_check_and_why(decision_page, tmp_path):
+    a = tmp_path / "archive"
+    rid = run_cli("ingest", str(decision_page), "--archive", str(a), "--json",
+                  "-j", "1").objects()[0]["record_id"]
     items = run_cli("review", "--archive", str(a), "--json").objects()
     assert items, "the skewed, noised test page has no doubtful field any more"
     assert all(it["record_id"] == rid and it["why"] for it in items)
