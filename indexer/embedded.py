@@ -627,8 +627,10 @@ class EmbeddedIndex:
                                   (rid,)).fetchone()
             score, pages = ranked or (0.0, self._pages_of(rid, m))
             best = sorted(pages, key=lambda p: (-pages[p], p))
+            # spelling variants are marked only where they found the record: a record that
+            # matched as typed shows the words typed ("an", not the "Căn" near it)
             snip = tn.snippet(self._page_text(rid, best[0]), ex_terms,
-                              fo_terms | fuzzy_terms)
+                              fo_terms | (fuzzy_terms if m is not match else set()))
             hits.append(self._hit(rec, score, best, snip))
         facets = {}
         if query.facets:

@@ -53,3 +53,18 @@ def test_subject_without_diacritics_matches_subject(corpus):
     assert expect and expect <= {h.record_id for h in ix.search(
         Query(text='"dang ky ket hon"', limit=len(expect) + 50)).hits}
     assert res.total >= len(expect)
+
+
+def test_snippet_marks_the_words_typed_where_they_matched(tmp_path):
+    """A record found with the words as typed shows them marked, not the spelling variants that
+    a wider pass looked for ("an" -> "Căn")."""
+    from indexer.base import IndexDoc, IndexPage
+    ix = EmbeddedIndex(tmp_path / "s.sqlite3")
+    try:
+        ix.upsert([IndexDoc("A", "Quyết định", [IndexPage(1, (
+            "cho hộ gia đình ông Nguyễn Văn An Căn cứ Luật Tổ chức chính quyền địa phương"))],
+            {})])
+        hit = ix.search(Query(text="nguyen van an")).hits[0]
+        assert "[Nguyễn] [Văn] [An]" in hit.snippet and "[Căn]" not in hit.snippet
+    finally:
+        ix.close()
