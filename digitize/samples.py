@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 FONT_DIRS = (
     "/usr/share/texmf/fonts/opentype/public/tex-gyre",
@@ -207,9 +207,12 @@ def bleed_through_page(spec: DocSpec | None = None, dpi: int = 300, strength: fl
 
 
 def _stamp_red_seal(img: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """A red ring with text, over the lower right (where the signer's seal sits)."""
+    """A red ring with text, over the lower right (where the signer's seal sits). Stamp ink is
+    translucent: it darkens what it covers (multiplied in), so black print under the ring stays
+    black, as on a real scan, instead of being hidden under opaque red."""
     w, h = img.size
-    d = ImageDraw.Draw(img)
+    seal = Image.new("RGB", img.size, (255, 255, 255))
+    d = ImageDraw.Draw(seal)
     r = int(w * 0.09)
     cx, cy = int(w * 0.66 + rng.integers(-20, 20)), int(h * 0.45 + rng.integers(-20, 20))
     red = (200, 30, 40)
@@ -218,7 +221,7 @@ def _stamp_red_seal(img: Image.Image, rng: np.random.Generator) -> Image.Image:
                   width=4)
     font = ImageFont.truetype(find_font("bold"), max(12, r // 5))
     d.text((cx - r * 0.6, cy - r * 0.15), "UBND TỈNH", font=font, fill=red)
-    return img
+    return ImageChops.multiply(img.convert("RGB"), seal)
 
 
 def write_sample(out_dir: Path, dpi: int = 200) -> list[Path]:

@@ -190,12 +190,19 @@ def flat_field(img: np.ndarray, bg_small: np.ndarray) -> np.ndarray:
     return cv2.divide(img, bg, scale=target)
 
 
-def red_ink_mask(bgr: np.ndarray, min_excess: int) -> np.ndarray:
-    """Mask (255) of red ink: red well above both green and blue, edges widened by one pixel."""
+def red_ink_mask(bgr: np.ndarray, min_excess: int, dark_below: int = 0) -> np.ndarray:
+    """Mask (255) of red ink: red well above both green and blue, edges widened by one pixel
+    (the pale fringe a scan and JPEG leave around red strokes), but never into a pixel darker
+    than `dark_below` that is not red itself: where the seal crosses black print, the print
+    stays whole (widened into it, the mask ate the strokes of "KT. CHỦ TỊCH" and "Bình")."""
     b, g, r = cv2.split(bgr[:, :, :3])
     excess = cv2.subtract(r, cv2.max(g, b))
     _, mask = cv2.threshold(excess, min_excess, 255, cv2.THRESH_BINARY)
-    return cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    wide = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    if dark_below:
+        dark = cv2.cvtColor(np.ascontiguousarray(bgr[:, :, :3]), cv2.COLOR_BGR2GRAY) < dark_below
+        wide[dark & (mask == 0)] = 0
+    return wide
 
 
 def noise_sigma(gray: np.ndarray, median: np.ndarray) -> float:
@@ -396,7 +403,7 @@ def prepare_page(page: PageImage, opts: PrepareOptions = PrepareOptions(),
     display, ocr = work.display, work.grey_mid
     red = None
     if colour and opts.red_dropout:
-        red = red_ink_mask(display, opts.red_min_excess)
+        red = red_ink_mask(display, opts.red_min_excess, int(paper * 0.5))
         share = np.count_nonzero(red) / red.size
         if share > 1e-4:
             # Painted at the scan's resolution, where red and black ink are still apart, then

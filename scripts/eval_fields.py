@@ -44,7 +44,7 @@ OCR_DPI = float(os.environ.get("EVAL_OCR_DPI", "150"))
 PREP_OVERRIDES = {k: bool(int(v)) for k, v in (kv.split("=") for kv in
                                                os.environ.get("EVAL_PREP", "").split(",") if kv)}
 # OCR through ocr.prepare.prepare_page (OCR copy at <= OCR_DPI), as digitize/worker.py does
-PREP_TAG = f"prep3-ocr{OCR_DPI:g}" + "".join(f"-{k}{int(v)}" for k, v in PREP_OVERRIDES.items())
+PREP_TAG = f"prep4-ocr{OCR_DPI:g}" + "".join(f"-{k}{int(v)}" for k, v in PREP_OVERRIDES.items())
 READER_TAG = "hand4"  # change when the re-read (digitize.pipeline.read_blank) changes
 
 

@@ -161,3 +161,16 @@ def test_encoders_round_trip(upright):
     assert jpg.shape == grey.shape
     assert scale_to_dpi(grey, DPI, 100).shape[0] == pytest.approx(grey.shape[0] / 2, abs=1)
     assert not is_colour(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+
+
+def test_red_ink_mask_spares_the_black_print_it_touches():
+    from ocr.prepare import red_ink_mask
+    img = np.full((40, 60, 3), 245, np.uint8)
+    img[10:30, 20:30] = (20, 20, 20)       # a black stroke
+    img[10:30, 30:34] = (40, 30, 200)      # red ink right against it (BGR)
+    img[10:30, 34:35] = (200, 190, 240)    # the pale pink fringe a scan leaves
+    mask = red_ink_mask(img, 50, dark_below=120)
+    assert (mask[10:30, 30:34] == 255).all()       # the red ink
+    assert (mask[10:30, 34] == 255).all()          # and its fringe
+    assert (mask[10:30, 20:30] == 0).all()         # never the black stroke beside it
+    assert (red_ink_mask(img, 50)[10:30, 29] == 255).all()  # as it was without the guard
