@@ -56,6 +56,18 @@ def test_blank_box_when_ocr_glued_the_handwriting_to_the_keywords():
     assert 470 <= b.x0 <= 510 and b.x1 == 640
 
 
+def test_blank_box_of_a_printed_number_glued_to_its_symbol():
+    """"42/TB-UBND" read well is all print: the digits end where the word's own box puts the
+    slash, not where the line's character width would (which took in "/T" and read "4211")."""
+    seg = Segment(1, [Word("Số:", Box(464, 352, 508, 380), 93.0, 1),
+                      Word("42/TB-UBND", Box(520, 356, 724, 380), 91.9, 1)], 2500, 3500)
+    b = blank_box(seg, (seg.words[0], 3), (seg.words[1], 2))
+    assert 550 <= b.x1 <= 560
+    weak = Segment(1, [seg.words[0], Word("42/TB-UBND", Box(520, 356, 724, 380), 40.0, 1)],
+                   2500, 3500)  # read badly: may be handwriting, wider than print
+    assert blank_box(weak, (weak.words[0], 3), (weak.words[1], 2)).x1 > 580
+
+
 def test_the_printed_slash_after_the_blank_is_not_a_one():
     img = _blank("27")
     cv2.line(img, (330, 140), (360, 60), 0, 4)  # "/" of "/QĐ-UBND" inside the box

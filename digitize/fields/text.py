@@ -177,6 +177,9 @@ def _split_motto(seg: Segment) -> list[Segment]:
     return [seg]
 
 
+PRINTED_CONF = 75.0  # a word OCR reads at least this well is print, not handwriting
+
+
 def _char_width(seg: Segment) -> float:
     """Median width of a printed character on this line (from confidently read words)."""
     ws = sorted((w.box.x1 - w.box.x0) / len(w.text) for w in seg.words
@@ -186,8 +189,18 @@ def _char_width(seg: Segment) -> float:
 
 def _printed_width(text: str, cw: float) -> float:
     """Width of printed `text` in a serif face whose lower-case letters average `cw`."""
-    return sum(1.3 * cw if c.isupper() else 0.55 * cw if c in "/-.:;,'()" else 0.8 * cw
-               for c in text)
+    return sum(_units(c) * cw for c in text)
+
+
+def _units(c: str) -> float:
+    return 1.3 if c.isupper() else 0.55 if c in "/-.:;,'()" else 0.8
+
+
+def _printed_x(w: Word, k: int) -> float:
+    """Where character `k` of word `w` starts, when the whole word is print: its box shared out
+    by character widths ("42/TB-UBND": the slash 2/10.9 of the way)."""
+    units = [_units(c) for c in w.text]
+    return w.box.x0 + (w.box.x1 - w.box.x0) * sum(units[:k]) / max(sum(units), 1e-6)
 
 
 def blank_box(seg: Segment, left: tuple[Word, int], right: tuple[Word, int] | None) -> Box:
@@ -210,6 +223,8 @@ def blank_box(seg: Segment, left: tuple[Word, int], right: tuple[Word, int] | No
         # ... and so are those glued before "tháng", but capitals wide ("574/UBND-KTTH")
         x1 = rw.box.x0 if k <= 0 else max(rw.box.x0,
                                           rw.box.x1 - _printed_width(rw.text[k:], cw))
+        if 0 < k and rw.conf >= PRINTED_CONF:  # a word read this well is all print, digits too
+            x1 = min(x1, _printed_x(rw, k))
         if x1 - x0 < 0.8 * h:
             x1 = x0 + 3 * h
     return Box(int(max(0, x0)), int(max(0, seg.y0 - 0.7 * h)), int(x1), int(seg.y1 + 0.5 * h))
