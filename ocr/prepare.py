@@ -200,8 +200,9 @@ def red_ink_mask(bgr: np.ndarray, min_excess: int, dark_below: int = 0) -> np.nd
     _, mask = cv2.threshold(excess, min_excess, 255, cv2.THRESH_BINARY)
     wide = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     if dark_below:
-        dark = cv2.cvtColor(np.ascontiguousarray(bgr[:, :, :3]), cv2.COLOR_BGR2GRAY) < dark_below
-        wide[dark & (mask == 0)] = 0
+        grey = cv2.cvtColor(np.ascontiguousarray(bgr[:, :, :3]), cv2.COLOR_BGR2GRAY)
+        _, light = cv2.threshold(grey, dark_below - 1, 255, cv2.THRESH_BINARY)
+        wide = cv2.bitwise_and(wide, cv2.bitwise_or(light, mask))
     return wide
 
 
