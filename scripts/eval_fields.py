@@ -196,6 +196,8 @@ def text_layer_pages(pdf: Path) -> list[PageText]:
 
 def norm(v) -> str:
     from indexer.textnorm import canonical_tones
+    if isinstance(v, list):  # recipients, persons' names: the same items in any order
+        return " | ".join(sorted(norm(x) for x in v))
     s = "" if v is None else str(v)
     s = canonical_tones(s).replace("Ð", "Đ").replace("–", "-").replace("—", "-")
     return " ".join(s.split()).lower()
@@ -213,6 +215,7 @@ def got_values(fields) -> dict:
     vals["issuer"] = " ".join(v for v in (vals.get("issuer_parent"), vals.get("issuer")) if v) or None
     num = vals.get("number") or ""
     vals["number_symbol"] = num.split("/", 1)[1] if "/" in num else None
+    vals["persons"] = [p["name"] for p in vals.get("persons") or []]
     return vals
 
 

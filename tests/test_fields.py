@@ -512,3 +512,14 @@ def test_two_persons_joined_by_va_share_the_address_after_them():
     people = {p["name"]: p for p in extract_fields([page(lines)])["persons"].value}
     assert people["Đoàn Duy Đức"]["address"] == "Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ"
     assert people["Nguyễn Thị Bích Ngọc"]["address"] == people["Đoàn Duy Đức"]["address"]
+
+
+def test_recipient_line_stops_at_the_address_label_under_it():
+    lines = header() + [(700, 650, "THÔNG BÁO"), (600, 710, "Về việc thụ lý giải quyết khiếu nại"),
+                        (500, 800, "Kính gửi: Bà Nguyễn Thị Bích Ngọc và Ông Đoàn Duy Đức"),
+                        (640, 860, "Địa. chỉ: Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ"),
+                        (450, 960, "Chủ tịch UBND tỉnh nhận được đơn của bà Nguyễn Thị Bích Ngọc.")]
+    f = extract_fields([page(lines)])
+    assert f["recipients"].value == ["Bà Nguyễn Thị Bích Ngọc và Ông Đoàn Duy Đức"]
+    people = {p["name"]: p["address"] for p in f["persons"].value}
+    assert people["Đoàn Duy Đức"] == "Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ"

@@ -404,6 +404,11 @@ _BULLETS = ("-", "+", "•", "~", "–", "—", "*")  # OCR reads a dash bullet 
 _BULLET_CHARS = "".join(_BULLETS) + " "
 
 
+# A line that opens with a short label and a colon ("Địa chỉ:", "Điện thoại:"): a new item of
+# information, not the previous line continued.
+_LABELLED = re.compile(r"^\W*[a-z]+(?:[ .]+[a-z]+){0,2}\s*:")
+
+
 def _lists(out: dict, page_segs) -> None:
     """"Kính gửi:" recipients and the "Nơi nhận:" distribution list."""
     for page, segs in page_segs:
@@ -417,8 +422,8 @@ def _lists(out: dict, page_segs) -> None:
                 if rest.strip():
                     items.append(rest.strip())
                 for t in segs[i + 1:i + 12]:
-                    if t.y0 - used[-1].y1 > 1.5 * t.height:
-                        break
+                    if t.y0 - used[-1].y1 > 1.5 * t.height or _LABELLED.match(t.folded):
+                        break  # "Địa chỉ: ..." under the recipient is the recipient's address
                     if t.text.lstrip().startswith(_BULLETS):
                         items.append(t.text.lstrip(_BULLET_CHARS).strip())
                         used.append(t)
