@@ -402,7 +402,7 @@ def prepare_page(page: PageImage, opts: PrepareOptions = PrepareOptions(),
         lap("flat_field")
 
     display, ocr = work.display, work.grey_mid
-    red = None
+    unred = None  # the grey page at the scan's resolution with red ink painted out, if any
     if colour and opts.red_dropout:
         red = red_ink_mask(display, opts.red_min_excess, int(paper * 0.5))
         share = np.count_nonzero(red) / red.size
@@ -411,22 +411,18 @@ def prepare_page(page: PageImage, opts: PrepareOptions = PrepareOptions(),
             # reduced. Found and painted on the reduced copy instead, the seal's blurred edge
             # stayed or took the black strokes under it: real scans' signer_title 94% -> 61%,
             # signer_name 100% -> 61% (scripts/eval_fields.py).
-            full = to_grey(display)  # a new array: the display is colour here
-            paint(full, red, paper)
-            ocr = reduce(full, dpi, ocr_dpi)
+            unred = to_grey(display)  # a new array: the display is colour here
+            paint(unred, red, paper)
+            ocr = reduce(unred, dpi, ocr_dpi)
             notes.append(f"red ink removed from OCR copy ({share:.2%} of page)")
-        else:
-            red = None
         lap("red_dropout")
 
     if opts.despeckle:
         sigma = noise_sigma_of(display)
         if sigma >= opts.noise_sigma:
             # rare (very noisy scans): the median runs at the scan's resolution, as calibrated
-            full = to_grey(display).copy() if colour else display.copy()
-            if red is not None:
-                paint(full, red, paper)
-            ocr = reduce(cv2.medianBlur(full, 3), dpi, ocr_dpi)
+            base = unred if unred is not None else to_grey(display)
+            ocr = reduce(cv2.medianBlur(base, 3), dpi, ocr_dpi)
             notes.append(f"despeckled (noise sigma ~{sigma:.0f})")
         lap("despeckle")
 
