@@ -176,19 +176,19 @@ def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digi
     """Write the chosen records (default: every one) to `out` as JSON lines or CSV (column
     names: ours or TT 05/2025's), or as a BagIt bag; each exported record gets an "exported"
     event. `record_ids` (ids or unique prefixes) and `dossier` select records."""
-    if fmt == "bagit":
-        if not record_ids and not dossier:
-            return export_bag(settings, out)
-        with open_store(settings) as store:
-            chosen = _selection(store, record_ids, dossier)
-        return export_bag(settings, out, chosen)
     with open_store(settings) as store:
         chosen = _selection(store, record_ids, dossier)
-        if chosen is None:
-            docs = list(store.catalogue.iter_docs())
-        else:
-            docs = [store.catalogue.get(r) or {} for r in chosen]
-    with open_store(settings) as store, _open_out(out) as fh:
+        if fmt != "bagit":
+            docs = (list(store.catalogue.iter_docs()) if chosen is None
+                    else [store.catalogue.get(r) or {} for r in chosen])
+            return _write_rows(store, docs, out, fmt, names)
+    return export_bag(settings, out, chosen)
+
+
+def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str) -> int:
+    """`docs` as JSON lines or CSV rows into `out` (opened only now: a bad selection leaves no
+    empty file behind)."""
+    with _open_out(out) as fh:
         writer = None
         if fmt == "csv":
             keys = sorted({k for d in docs for k in (d.get("archive_metadata") or {})})
