@@ -41,6 +41,30 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "real" / "born_digital"
 VENV_BIN = Path(sys.executable).parent
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (from /proc; empty once it has ended)."""
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of `pid` in KB (0 once it has ended)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 class PeakRss:
     """Samples the resident memory of a process tree every 0.1 s (from /proc)."""
 
@@ -55,28 +79,14 @@ class PeakRss:
         while todo:
             p = todo.pop()
             pids.append(p)
-            try:
-                for task in os.listdir(f"/proc/{p}/task"):
-                    with open(f"/proc/{p}/task/{task}/children") as f:
-                        todo.extend(int(c) for c in f.read().split())
-            except OSError:
-                pass
+            todo.extend(children(p))
         return pids
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = 0
-            for p in self._tree():
-                try:
-                    with open(f"/proc/{p}/status") as f:
-                        for line in f:
-                            if line.startswith("VmRSS:"):
-                                kb = int(line.split()[1])
-                                total += kb
-                                self.peak_proc = max(self.peak_proc, kb)
-                except OSError:
-                    pass
-            self.peak_total = max(self.peak_total, total)
+            sizes = [rss_kb(p) for p in self._tree()]
+            self.peak_proc = max([self.peak_proc, *sizes])
+            self.peak_total = max(self.peak_total, sum(sizes))
             time.sleep(0.1)
 
     def stop(self) -> None:

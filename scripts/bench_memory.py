@@ -29,8 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from digitize.samples import DocSpec, degrade, random_text_lines, render_page  # noqa: E402
+from bench_ingest import children, rss_kb  # noqa: E402
 from ocr.pdfa import PdfPage, build_pdf  # noqa: E402
 
 TEXTS = ROOT.parent / "shared" / "corpus" / "text"
@@ -74,28 +76,6 @@ def make_batch(folder: Path, pages: int, per_doc: int, dpi: int) -> int:
     return written
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                out += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return out
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 class Sampler:
     """RSS of the ingest process and of its pool's workers (the forkserver's children)."""
 
@@ -109,8 +89,8 @@ class Sampler:
     def _run(self) -> None:
         t0 = time.monotonic()
         while not self._stop.is_set():
-            workers = [_rss_mb(w) for c in _children(self.pid) for w in _children(c)]
-            self.samples.append((time.monotonic() - t0, _rss_mb(self.pid),
+            workers = [rss_kb(w) / 1024 for c in children(self.pid) for w in children(c)]
+            self.samples.append((time.monotonic() - t0, rss_kb(self.pid) / 1024,
                                  [w for w in workers if w]))
             time.sleep(self.every)
 
