@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from indexer.textnorm import canonical_tones, fold, nfc
 
@@ -112,17 +112,24 @@ def _word(tok: str) -> _Word:
                  tok.lstrip(EDGE_PUNCT) != tok, tok.rstrip(EDGE_PUNCT) != tok)
 
 
-def _run_key(words: list[_Word]) -> tuple[str, str] | None:
-    """(as read, unmarked) of a run that may be one compound: letters only, no punctuation
-    between the words, no proper name inside (a capital after the first word, unless all are
-    capitals). None otherwise."""
-    if not all(w.alpha for w in words):
-        return None
-    if any(w.trail for w in words[:-1]) or any(w.lead for w in words[1:]):
-        return None
-    if not all(w.upper for w in words) and any(w.cap for w in words[1:]):
-        return None
-    return " ".join(w.low for w in words), " ".join(w.key for w in words)
+def _runs_from(words: list[_Word], i: int) -> Iterator[tuple[int, str, str]]:
+    """(k, as read, unmarked) for each run words[i:i + k] (k = 2..MAX_WORDS) that may be one
+    compound: letters only, no punctuation between the words, no proper name inside (a capital
+    after the first word, unless all are capitals). Built one word at a time: a run that fails
+    cannot be mended by a longer one."""
+    first = words[i]
+    if not first.alpha:
+        return
+    low, key, all_upper, cap_after = first.low, first.key, first.upper, False
+    for k in range(1, min(MAX_WORDS, len(words) - i)):
+        w = words[i + k]
+        if not w.alpha or words[i + k - 1].trail or w.lead:
+            return
+        all_upper, cap_after = all_upper and w.upper, cap_after or w.cap
+        if cap_after and not all_upper:
+            return
+        low, key = f"{low} {w.low}", f"{key} {w.key}"
+        yield k + 1, low, key
 
 
 def coverage(toks: list[str]) -> tuple[int, set[int]]:
@@ -133,11 +140,8 @@ def coverage(toks: list[str]) -> tuple[int, set[int]]:
     best: list[tuple[int, tuple[int, ...]]] = [(0, ())] * (n + 1)
     for i in range(n - 1, -1, -1):
         best[i] = best[i + 1]
-        for k in range(2, min(MAX_WORDS, n - i) + 1):
-            run = _run_key(words[i:i + k])
-            if run is None:
-                break
-            if run[0] in table.get(run[1], ()):
+        for k, low, key in _runs_from(words, i):
+            if low in table.get(key, ()):
                 got = k + best[i + k][0]
                 if got > best[i][0]:
                     best[i] = (got, tuple(range(i, i + k)) + best[i + k][1])
@@ -165,11 +169,7 @@ def _candidates(toks: list[str]) -> list[tuple[int, int, list[str]]]:
     table, out = compounds(), []
     words = [_word(t) for t in toks]
     for i in range(len(words)):
-        for n in range(2, min(MAX_WORDS, len(words) - i) + 1):
-            run = _run_key(words[i:i + n])
-            if run is None:
-                break
-            low, key = run
+        for n, low, key in _runs_from(words, i):
             spellings = table.get(key, ())
             if not spellings or low in spellings:
                 continue
@@ -195,9 +195,12 @@ def mend_compounds(text: str, veto: Veto | None = None) -> tuple[str, list[str]]
     for a, b in _chunks(toks):
         while True:
             part = toks[a:b]
+            found = _candidates(part)
+            if not found:  # most runs: no coverage to measure
+                break
             base = coverage(part)[0]
             best, pick = 0, None
-            for i, j, new in _candidates(part):
+            for i, j, new in found:
                 cores = [t.strip(EDGE_PUNCT) for t in part[i:j]]
                 trial = part[:i] + [t.replace(c, recase(c, w))
                                     for t, c, w in zip(part[i:j], cores, new)] + part[j:]

@@ -39,16 +39,16 @@ def context_table(segs: list[Segment], exclude: list[Segment]) -> dict[tuple, Co
             stream.append("")  # a break: no context across the excluded lines
             continue
         stream += [_core(t) for t in s.text.split()]
+    folded = [fold(w) for w in stream]  # fold lower-cases too
     table: dict[tuple, Counter] = {}
     for i, w in enumerate(stream):
         if not w or not w.isalpha():
             continue
-        low = w.lower()
-        f = fold(low)
+        low, f = w.lower(), folded[i]
         if i > 0 and stream[i - 1]:
-            table.setdefault(("L", fold(stream[i - 1].lower()), f), Counter())[low] += 1
+            table.setdefault(("L", folded[i - 1], f), Counter())[low] += 1
         if i + 1 < len(stream) and stream[i + 1]:
-            table.setdefault(("R", f, fold(stream[i + 1].lower())), Counter())[low] += 1
+            table.setdefault(("R", f, folded[i + 1]), Counter())[low] += 1
     return table
 
 

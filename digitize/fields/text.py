@@ -167,11 +167,15 @@ def is_upper_line(text: str, min_ratio: float = 0.85) -> bool:
     return sum(c.isupper() for c in letters) / len(letters) >= min_ratio
 
 
+_MOTTO = re.compile(r"cong h.a xa|doc lap\b")
+
+
 def _split_motto(seg: Segment) -> list[Segment]:
     """Split "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI ..." (two header columns on one OCR line)."""
+    folded = seg.folded.split(" ")  # the words' folded forms, made once by the segment
     for i in range(1, len(seg.words) - 2):
-        head = " ".join(fold(w.text) for w in seg.words[i:i + 3])
-        if re.match(r"cong h.a xa|doc lap\b", head):
+        head = " ".join(folded[i:i + 3])
+        if _MOTTO.match(head):
             return [Segment(seg.page, seg.words[:i], seg.page_width, seg.page_height),
                     Segment(seg.page, seg.words[i:], seg.page_width, seg.page_height)]
     return [seg]
