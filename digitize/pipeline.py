@@ -14,7 +14,8 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (FIRST_COMPLETED, Future, ProcessPoolExecutor,
+                                ThreadPoolExecutor, wait)
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from digitize.fields import extract_fields
 from digitize.fields.lexicon import compounds
 from digitize.fields.mend import mend_document
 from digitize.fields.model import Field
-from digitize.worker import PageDone, PageTask, process_page
+from digitize.worker import PageDone, PageTask, init_worker, process_page, started
 from indexer.base import BackendUnavailable, IndexDoc, SearchBackend
 from indexer.registry import open_backend
 from ocr.engine import EngineSettings, TesseractEngine
@@ -74,7 +75,14 @@ class _Pending:
     staging: Path
     total: int
     started: float
+    originals: Future | None = None  # the input files being copied into staging
     done: dict[int, PageDone] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        """Remove the staging folder, once the copy of the originals into it has stopped."""
+        if self.originals is not None:
+            wait([self.originals])
+        remove_tree(self.staging)
 
 
 log = logging.getLogger("digitize")
@@ -165,6 +173,7 @@ class Ingestor:
         self.on_total = on_total or (lambda n: None)
         self.engine = EngineSettings(lang=self.s.lang, timeout_s=self.s.page_timeout_s)
         self._engine: TesseractEngine | None = None  # for digit re-reads in this process
+        self._copier: ThreadPoolExecutor | None = None  # copies originals while pages are read
 
     def run(self, paths: list[Path]) -> Iterator[DocOutcome]:
         docs, skipped = discover(paths)
@@ -178,10 +187,9 @@ class Ingestor:
         carry `archive_metadata` (fonds, box, ...), which goes onto its record."""
         self.store.archive.clean_staging()
         self.store.reconcile()
-        # the PDF/A writer and the word list load while the workers read the first pages
-        threading.Thread(target=_warm_up, daemon=True).start()
         yield from failed or []
-        yield from self._run_pages(self._admitted(docs))
+        if docs:
+            yield from self._run_pages(self._admitted(docs))
 
     def _admitted(self, docs: list[DocumentInput]) -> Iterator[DocOutcome | _Pending]:
         """Check, hash and stage documents one at a time, as the workers need more pages, so
@@ -219,7 +227,12 @@ class Ingestor:
             staging = self.store.archive.new_staging(rid)
         except OSError as e:
             raise StorageError(f"cannot write to archive {self.store.archive.root}: {e}") from e
-        return None, _Pending(doc, rid, sources, staging, total, time.monotonic())
+        if self._copier is None:
+            self._copier = ThreadPoolExecutor(1, thread_name_prefix="digitize-copy")
+        # copied while the pages are read (off the time a document takes to finish), and
+        # checked against the hashes the record id was made from
+        originals = self._copier.submit(rec.copy_originals, staging, doc.files, hashes)
+        return None, _Pending(doc, rid, sources, staging, total, time.monotonic(), originals)
 
     def _tasks(self, p: _Pending) -> Iterator[PageTask]:
         work = p.staging / "work"
@@ -239,9 +252,9 @@ class Ingestor:
         by_id: dict[str, _Pending] = {}
         tasks: Iterator[PageTask] = iter(())
         inflight: dict[Future, PageTask] = {}
-        ctx = multiprocessing.get_context("forkserver")
-        pool: ProcessPoolExecutor | None = None
+        pool: ProcessPoolExecutor | None = self._new_pool(workers)  # starts while doc 1 is hashed
         held: PageTask | None = None  # a task the broken pool refused: submitted again below
+        warmed = False
         try:
             while True:
                 while len(inflight) < window:
@@ -257,8 +270,7 @@ class Ingestor:
                         tasks = self._tasks(item)
                         continue
                     if pool is None:
-                        pool = ProcessPoolExecutor(workers, mp_context=ctx,
-                                                   max_tasks_per_child=200)
+                        pool = self._new_pool(workers)
                     try:
                         inflight[pool.submit(process_page, task)] = task
                     except BrokenProcessPool:  # a worker died since the last wait
@@ -269,6 +281,11 @@ class Ingestor:
                         pool = None
                 if not inflight:
                     break
+                if not warmed:
+                    # the PDF/A writer and the word list load while the workers read the first
+                    # pages (not before: this thread would hold the interpreter lock meanwhile)
+                    threading.Thread(target=_warm_up, daemon=True).start()
+                    warmed = True
                 finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     task = inflight.pop(fut, None)
@@ -280,7 +297,7 @@ class Ingestor:
                         done = PageDone(task.doc_key, task.page_no, error=(
                             f"{task.path}: page {task.index + 1}: the OCR worker crashed"))
                         pool.shutdown(wait=False, cancel_futures=True)
-                        pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200)
+                        pool = self._new_pool(workers)
                         for f2, t2 in list(inflight.items()):
                             inflight.pop(f2)
                             inflight[pool.submit(process_page, t2)] = t2
@@ -294,10 +311,20 @@ class Ingestor:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
             for p in by_id.values():
-                remove_tree(p.staging)
+                p.discard()
             raise
         if pool is not None:
             pool.shutdown(wait=True)
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        """A pool of OCR worker processes, started now: each loads its Tesseract model at once."""
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["digitize.worker"])  # imported once, not once per worker
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200,
+                                   initializer=init_worker, initargs=(self.engine,))
+        for _ in range(workers):
+            pool.submit(started)
+        return pool
 
     def _finish(self, p: _Pending) -> DocOutcome:
         names = [show_path(f) for f in p.doc.files]
@@ -305,19 +332,23 @@ class Ingestor:
         errors = [d.error for d in pages if d.error]
         out = DocOutcome(p.doc.name, names, "failed", p.record_id, len(pages))
         if errors:
-            remove_tree(p.staging)
+            p.discard()
             out.error = errors[0].splitlines()[0]
             return out
         try:
             self._store(p, pages, out)
         except StorageFull as e:
-            remove_tree(p.staging)
+            p.discard()
             raise StorageError(f"{e.strerror}: free space and run the same command again") from e
+        except InputError as e:  # an input file changed while it was being ingested
+            p.discard()
+            out.error = str(e)
+            return out
         except OSError as e:
-            remove_tree(p.staging)
+            p.discard()
             raise StorageError(f"cannot write to archive: {e}") from e
         except Exception as e:
-            remove_tree(p.staging)
+            p.discard()
             out.error = f"{names[0]}: {type(e).__name__}: {e}".splitlines()[0]
             return out
         out.seconds = round(time.monotonic() - p.started, 2)
@@ -337,7 +368,8 @@ class Ingestor:
         methods: dict[str, int] = {}
         for t in texts:
             methods[t.method] = methods.get(t.method, 0) + 1
-        files = rec.copy_originals(p.staging, p.doc.files)
+        files = p.originals.result() if p.originals is not None else \
+            rec.copy_originals(p.staging, p.doc.files)
         archive_metadata = getattr(p.doc, "archive_metadata", None)  # set by batch manifests
         doc: dict[str, Any] = {
             "schema": rec.SCHEMA_VERSION, "id": p.record_id, "name": p.doc.name,
@@ -429,6 +461,9 @@ class Ingestor:
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+        if self._copier is not None:
+            self._copier.shutdown(wait=True)
+            self._copier = None
 
     def _link_dossier(self, rid: str) -> None:
         if self.s.dossier and self.store.catalogue.has(rid):

@@ -12,6 +12,7 @@ from typing import Any
 
 from digitize.fields.model import Field
 from indexer.base import IndexDoc, IndexPage
+from ocr.errors import InputError
 from ocr.pdfa import PdfMeta, PdfPage, write_pdfa
 from ocr.types import PageText
 from storage.files import copy_durable
@@ -28,12 +29,17 @@ def words_tsv(text: PageText) -> str:
     return "\n".join(rows) + "\n"
 
 
-def copy_originals(staging: Path, files: list[Path]) -> list[dict[str, Any]]:
-    """Copy the input files unchanged into staging/original/, returning their descriptions."""
+def copy_originals(staging: Path, files: list[Path],
+                   expected: list[str] | None = None) -> list[dict[str, Any]]:
+    """Copy the input files unchanged into staging/original/, returning their descriptions.
+    With `expected` (their SHA-256 when the document was admitted), a file whose bytes have
+    changed since raises InputError: its record would not hold what was read."""
     out = []
     for i, f in enumerate(files, start=1):
         name = f"{i:03d}-{_safe_name(f.name)}" if len(files) > 1 else _safe_name(f.name)
         digest = copy_durable(f, staging / "original" / name)
+        if expected is not None and digest != expected[i - 1]:
+            raise InputError(f"{_show(f)}: changed while it was being ingested; run again")
         out.append({"name": name, "source_path": _show(f.absolute()), "sha256": digest,
                     "size": f.stat().st_size})
     return out

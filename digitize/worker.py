@@ -6,9 +6,14 @@ never back through the pipe.
 """
 from __future__ import annotations
 
+import os
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+# One BLAS thread: numpy's idle helper threads would take CPU from the other workers. Set before
+# the pool's processes start (they inherit the environment) and before numpy loads in them.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from ocr.engine import EngineSettings, TesseractEngine
 from ocr.errors import InputError, OcrError
@@ -49,6 +54,19 @@ class PageDone:
     colour: bool = False
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+
+
+def init_worker(settings: EngineSettings) -> None:
+    """Run once when a worker process starts: OpenCV on one thread (the pool already keeps every
+    core busy; OpenCV's own threads only add CPU), and the Tesseract model loaded before the
+    first page arrives."""
+    import cv2
+    cv2.setNumThreads(1)
+    _get_engine(settings)
+
+
+def started() -> None:
+    """A task that does nothing: submitted once per worker to start the pool early."""
 
 
 def _get_engine(settings: EngineSettings) -> TesseractEngine:

@@ -45,3 +45,22 @@ def test_bad_files_fail_one_by_one_and_good_one_is_stored(tmp_path, decision_pag
     records = list((archive / "records").glob("*/*"))
     assert len(records) == 1
     assert not any((archive / "staging").iterdir())
+
+
+def test_file_changed_while_ingested_fails_and_nothing_is_stored(tmp_path, decision_page,
+                                                                 monkeypatch):
+    """The originals are copied while the pages are read and checked against the hash the
+    record id was made from: a file rewritten in between must not be stored under that id."""
+    import digitize.pipeline as pipeline
+
+    real = pipeline.sha256_file
+    monkeypatch.setattr(pipeline, "sha256_file", lambda p: "0" * 64 if p.name == "decision.png"
+                        else real(p))  # as if the bytes had changed since they were hashed
+    archive = tmp_path / "archive"
+    res = run_cli("ingest", str(decision_page), "--archive", str(archive), "--json", "-j", "1")
+    assert res.code == 1
+    (o,) = res.objects()
+    assert o["status"] == "failed"
+    assert "decision.png" in o["error"] and "changed while it was being ingested" in o["error"]
+    assert not list((archive / "records").glob("*/*"))
+    assert not any((archive / "staging").iterdir())
