@@ -56,12 +56,12 @@ class PageDone:
     error: str | None = None
 
 
-def init_worker(settings: EngineSettings) -> None:
-    """Run once when a worker process starts: OpenCV on one thread (the pool already keeps every
-    core busy; OpenCV's own threads only add CPU), and the Tesseract model loaded before the
-    first page arrives."""
+def init_worker(settings: EngineSettings, cv_threads: int = 1) -> None:
+    """Run once when a worker process starts: OpenCV on its share of the cores (one when there
+    is a worker per core: the pool keeps every core busy, and OpenCV's own threads only add
+    CPU), and the Tesseract model loaded before the first page arrives."""
     import cv2
-    cv2.setNumThreads(1)
+    cv2.setNumThreads(cv_threads)
     _get_engine(settings)
 
 
