@@ -75,13 +75,12 @@ class _Pending:
     staging: Path
     total: int
     started: float
-    originals: Future | None = None  # the input files being copied into staging
+    originals: Future  # the input files being copied into staging (rec.copy_originals)
     done: dict[int, PageDone] = field(default_factory=dict)
 
     def discard(self) -> None:
         """Remove the staging folder, once the copy of the originals into it has stopped."""
-        if self.originals is not None:
-            wait([self.originals])
+        wait([self.originals])
         remove_tree(self.staging)
 
 
@@ -369,8 +368,7 @@ class Ingestor:
         methods: dict[str, int] = {}
         for t in texts:
             methods[t.method] = methods.get(t.method, 0) + 1
-        files = p.originals.result() if p.originals is not None else \
-            rec.copy_originals(p.staging, p.doc.files)
+        files = p.originals.result()
         archive_metadata = getattr(p.doc, "archive_metadata", None)  # set by batch manifests
         doc: dict[str, Any] = {
             "schema": rec.SCHEMA_VERSION, "id": p.record_id, "name": p.doc.name,
