@@ -13,6 +13,8 @@ image-only PDF per level so that both tools read identical input. For each level
 and prints pages per minute, peak resident memory per process, word F1, CER, PDF size per page,
 and the ratios; for digitize also the marginal time per page (the first half of the pages run on
 its own and subtracted), which sets aside start-up and the finishing of the last document.
+With --rounds N, digitize (whole and half) and Tesseract alone run N times in turn and their
+medians are compared: this machine's speed drifts by 10% and more between minutes.
 Needs `scripts/setup.sh --bench` (OCRmyPDF, unpaper, ghostscript).
 """
 from __future__ import annotations
@@ -164,7 +166,7 @@ def tesseract_floor(pages: list, jobs: int, at_dpi: float = 0, gts: list | None 
 
 
 def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
-              repeat: int = 1) -> dict:
+              repeat: int = 1, rounds: int = 1) -> dict:
     items = items * repeat  # each copy degraded with its own seed
     pages = [eval_ocr.degrade_page(img, level, seed=i, red_seal=(i % 3 == 0))
              for i, (_n, _gt, img) in enumerate(items)]
@@ -174,25 +176,38 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
     make_input_pdf(pages, src)
     res: dict = {"level": level, "pages": n}
 
-    archive = work / f"archive-{level}"
-    r = timed([str(VENV_BIN / "python"), "-m", "digitize", "ingest", str(src), "--archive",
-               str(archive), "--jobs", str(jobs), "--json"])
-    out = json.loads(r["stdout"].splitlines()[-1])
-    rdir = Path(out["pdf"]).parent
-    texts = [(rdir / "pages" / f"p{i:04d}.txt").read_text() for i in range(1, n + 1)]
-    res["digitize"] = {**_rate(r, n), **accuracy(texts, gts),
-                       "kb_per_page": Path(out["pdf"]).stat().st_size / 1024 / n}
-    # Per-page (marginal) cost: the same pages' first half ingested on its own, so that start-up
-    # and the last document's finishing, paid once per run, cancel out.
+    def ingest(pdf: Path, tag: str) -> dict:
+        return timed([str(VENV_BIN / "python"), "-m", "digitize", "ingest", str(pdf), "--archive",
+                      str(work / f"archive-{level}-{tag}"), "--jobs", str(jobs), "--json"])
+
+    # digitize, its first half and Tesseract alone take turns, `rounds` times: on a shared
+    # machine the speed drifts by 10% and more within minutes, and runs made side by side see
+    # the same drift; the medians are reported
     half = n // 2
     if half >= jobs:
         make_input_pdf(pages[:half], work / f"{level}-half.pdf")
-        h = timed([str(VENV_BIN / "python"), "-m", "digitize", "ingest",
-                   str(work / f"{level}-half.pdf"), "--archive", str(work / f"archive-{level}-h"),
-                   "--jobs", str(jobs), "--json"])
-        res["digitize"]["marginal_s_per_page"] = (r["seconds"] - h["seconds"]) / (n - half)
+    full_runs, half_runs, floors = [], [], []
+    for k in range(rounds):
+        full_runs.append(ingest(src, f"{k}"))
+        if half >= jobs:
+            half_runs.append(ingest(work / f"{level}-half.pdf", f"{k}h"))
+        floors.append(tesseract_floor(pages, jobs, gts=gts))
+    r = sorted(full_runs, key=lambda x: x["seconds"])[len(full_runs) // 2]
+    out = json.loads(r["stdout"].splitlines()[-1])
+    rdir = Path(out["pdf"]).parent
+    texts = [(rdir / "pages" / f"p{i:04d}.txt").read_text() for i in range(1, n + 1)]
+    med = _median([x["seconds"] for x in full_runs])
+    res["digitize"] = {**_rate({**r, "seconds": med}, n), **accuracy(texts, gts),
+                       "kb_per_page": Path(out["pdf"]).stat().st_size / 1024 / n,
+                       "rounds": [x["seconds"] for x in full_runs]}
+    # Per-page (marginal) cost: the same pages' first half ingested on its own, so that start-up
+    # and the last document's finishing, paid once per run, cancel out.
+    if half_runs:
+        res["digitize"]["marginal_s_per_page"] = (
+            (med - _median([x["seconds"] for x in half_runs])) / (n - half))
     res["digitize"]["chars_per_page"] = sum(len(" ".join(t.split())) for t in texts) / n
-    res["tesseract_alone"] = tesseract_floor(pages, jobs, gts=gts)
+    res["tesseract_alone"] = {**floors[0], "seconds": _median([f["seconds"] for f in floors]),
+                              "rounds": [f["seconds"] for f in floors]}
     res["tesseract_alone_150dpi"] = tesseract_floor(pages, jobs, 150.0)
     if ocrmypdf:
         base = [str(VENV_BIN / "ocrmypdf"), "-l", "vie", "--output-type", "pdfa", "--jobs",
@@ -216,6 +231,12 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
     return res
 
 
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+
 def _rate(r: dict, n: int) -> dict:
     return {"seconds": r["seconds"], "pages_per_min": 60 * n / r["seconds"],
             "peak_rss_mb": r["peak_rss_mb"], "peak_total_mb": r["peak_total_mb"]}
@@ -229,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", type=int, default=12, help="at most this many pages per level")
     ap.add_argument("--repeat", type=int, default=1,
                     help="use each page this many times, each degraded differently")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run digitize and Tesseract alone this many times, in turn, and report "
+                         "the medians (the machine's speed drifts between runs)")
     ap.add_argument("--no-ocrmypdf", action="store_true", help="skip the anchor (faster)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -238,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         (work / "render").mkdir()
         items = eval_ocr.collect_pages(args.corpus, work / "render", samples=3)[:args.pages]
-        results = [run_level(lv, items, args.jobs, work, not args.no_ocrmypdf, args.repeat)
-                   for lv in args.levels]
+        results = [run_level(lv, items, args.jobs, work, not args.no_ocrmypdf, args.repeat,
+                             args.rounds) for lv in args.levels]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
@@ -261,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         t = res["tesseract_alone"]
         print(f"  Tesseract alone read {t['chars_per_page']:.0f} characters a page at word F1 "
               f"{t['word_f1']:.3f}; digitize {d['chars_per_page']:.0f} at {d['word_f1']:.3f}")
+        if len(d["rounds"]) > 1:
+            print(f"  rounds (s): digitize {d['rounds']}, Tesseract alone {t['rounds']}")
         if "marginal_x_vs_tesseract_alone" in d:
             print(f"per page once start-up and the last document's finishing are set aside "
                   f"(second half of the pages): {1000 * d['marginal_s_per_page']:.0f} ms, "
