@@ -320,8 +320,7 @@ class Ingestor:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["digitize.worker"])  # imported once, not once per worker
         pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200,
-                                   initializer=init_worker,
-                                   initargs=(self.engine, max(1, (os.cpu_count() or 1) // workers)))
+                                   initializer=init_worker, initargs=(self.engine,))
         for _ in range(workers):
             pool.submit(started)
         return pool

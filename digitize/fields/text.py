@@ -173,6 +173,8 @@ _MOTTO = re.compile(r"cong h.a xa|doc lap\b")
 def _split_motto(seg: Segment) -> list[Segment]:
     """Split "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI ..." (two header columns on one OCR line)."""
     folded = seg.folded.split(" ")  # the words' folded forms, made once by the segment
+    if len(folded) != len(seg.words):  # a word with a space inside (a text layer's)
+        folded = [fold(w.text) for w in seg.words]
     for i in range(1, len(seg.words) - 2):
         head = " ".join(folded[i:i + 3])
         if _MOTTO.match(head):
