@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -196,7 +197,7 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
     out = json.loads(r["stdout"].splitlines()[-1])
     rdir = Path(out["pdf"]).parent
     texts = [(rdir / "pages" / f"p{i:04d}.txt").read_text() for i in range(1, n + 1)]
-    med = _median([x["seconds"] for x in full_runs])
+    med = statistics.median([x["seconds"] for x in full_runs])
     res["digitize"] = {**_rate({**r, "seconds": med}, n), **accuracy(texts, gts),
                        "kb_per_page": Path(out["pdf"]).stat().st_size / 1024 / n,
                        "rounds": [x["seconds"] for x in full_runs]}
@@ -204,9 +205,9 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
     # and the last document's finishing, paid once per run, cancel out.
     if half_runs:
         res["digitize"]["marginal_s_per_page"] = (
-            (med - _median([x["seconds"] for x in half_runs])) / (n - half))
+            (med - statistics.median([x["seconds"] for x in half_runs])) / (n - half))
     res["digitize"]["chars_per_page"] = sum(len(" ".join(t.split())) for t in texts) / n
-    res["tesseract_alone"] = {**floors[0], "seconds": _median([f["seconds"] for f in floors]),
+    res["tesseract_alone"] = {**floors[0], "seconds": statistics.median([f["seconds"] for f in floors]),
                               "rounds": [f["seconds"] for f in floors]}
     res["tesseract_alone_150dpi"] = tesseract_floor(pages, jobs, 150.0)
     if ocrmypdf:
@@ -229,12 +230,6 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
         if name in res:
             d[f"speedup_vs_{name}"] = res[name]["seconds"] / d["seconds"]
     return res
-
-
-def _median(xs: list[float]) -> float:
-    xs = sorted(xs)
-    mid = len(xs) // 2
-    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
 
 
 def _rate(r: dict, n: int) -> dict:
