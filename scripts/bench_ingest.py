@@ -207,8 +207,8 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
         res["digitize"]["marginal_s_per_page"] = (
             (med - statistics.median([x["seconds"] for x in half_runs])) / (n - half))
     res["digitize"]["chars_per_page"] = sum(len(" ".join(t.split())) for t in texts) / n
-    res["tesseract_alone"] = {**floors[0], "seconds": statistics.median([f["seconds"] for f in floors]),
-                              "rounds": [f["seconds"] for f in floors]}
+    floor_s = [f["seconds"] for f in floors]
+    res["tesseract_alone"] = {**floors[0], "seconds": statistics.median(floor_s), "rounds": floor_s}
     res["tesseract_alone_150dpi"] = tesseract_floor(pages, jobs, 150.0)
     if ocrmypdf:
         base = [str(VENV_BIN / "ocrmypdf"), "-l", "vie", "--output-type", "pdfa", "--jobs",
