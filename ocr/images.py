@@ -156,11 +156,14 @@ def load_staged_page(path: Path, width: int, height: int, colour: bool,
 
 
 def _to_array(im: Image.Image) -> np.ndarray:
-    if im.mode in ("1", "L", "I;16", "I", "F"):
+    if im.mode == "L":
+        return np.asarray(im)
+    if im.mode in ("1", "I;16", "I", "F"):
         return np.asarray(im.convert("L"))
     if im.mode in ("LA",):
         return np.asarray(_flatten(im).convert("L"))
-    return _bgr(np.asarray(_flatten(im).convert("RGB")))
+    im = _flatten(im)
+    return _bgr(np.asarray(im if im.mode == "RGB" else im.convert("RGB")))  # no needless copy
 
 
 def _bgr(rgb: np.ndarray) -> np.ndarray:
