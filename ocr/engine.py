@@ -47,9 +47,14 @@ def clean_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class EngineSettings:
+    """How the page recognizer runs. `invert`: Tesseract's habit of reading every line whose
+    confidence is low a second time as white-on-black; administrative pages print none, and with
+    it off eval_ocr gave the same scores (heavy CER 6.85/6.86%) for 4-5% less recognition time on
+    degraded pages. `invert=True` is Tesseract's own default (the benchmark's floor)."""
     lang: str = "vie"
     psm: int = 3
     timeout_s: float = 180.0
+    invert: bool = False
 
 
 class TesseractEngine:
@@ -62,6 +67,8 @@ class TesseractEngine:
         self.settings = settings
         self._api = tesserocr.PyTessBaseAPI(path=find_tessdata(settings.lang), lang=settings.lang,
                                             psm=settings.psm)
+        if not settings.invert:
+            self._api.SetVariable("tessedit_do_invert", "0")
         self._osd = None
         self._digits = None
         self._line = None

@@ -137,10 +137,10 @@ _ENGINE = None
 
 def _recognise_only(args) -> tuple[float, str]:
     global _ENGINE
-    from ocr.engine import TesseractEngine
+    from ocr.engine import EngineSettings, TesseractEngine
     from ocr.prepare import scale_to_dpi, to_grey
-    if _ENGINE is None:
-        _ENGINE = TesseractEngine()
+    if _ENGINE is None:  # Tesseract's own defaults (digitize turns line inversion off)
+        _ENGINE = TesseractEngine(EngineSettings(invert=True))
     arr, dpi, at_dpi = args
     grey = to_grey(arr) if arr.ndim == 3 else arr
     if at_dpi and dpi > at_dpi:
