@@ -19,7 +19,9 @@ from ocr.engine import EngineSettings, TesseractEngine
 from ocr.errors import InputError, OcrError
 from ocr.images import load_page
 from ocr.pdftext import has_real_text, text_layer_words
-from ocr.prepare import PrepareOptions, encode_jpeg, is_colour, prepare_page, to_grey
+from ocr.prepare import (
+    PrepareOptions, encode_jpeg, is_colour, prepare_page, single_threaded, to_grey,
+)
 from ocr.types import Box, EncodedImage, PageImage, PageText, Word
 
 LOW_CONF = 60.0
@@ -58,8 +60,8 @@ class PageDone:
 
 def init_worker(settings: EngineSettings) -> None:
     """Run once when a worker process starts: the Tesseract model is loaded before the first
-    page arrives. (OpenCV keeps its own threads: one per worker measured no quicker on 200 DPI
-    pages and 4% slower on 300 DPI colour ones.)"""
+    page arrives, and OpenCV is kept to this process's one thread (see `single_threaded`)."""
+    single_threaded()
     _get_engine(settings)
 
 

@@ -32,6 +32,14 @@ Orienter = Callable[[np.ndarray, float], "tuple[int, float]"]
 SMALL_DPI = 75.0  # paper level, borders, coarse skew search, colour check
 
 
+def single_threaded() -> None:
+    """Make OpenCV run each call on the calling thread. For pool workers: the pool already keeps
+    every core busy, and OpenCV's helper threads only add scheduling. Measured on 24 heavy 200 DPI
+    pages, 2 workers, 4 interleaved pairs: 3-9% less CPU and wall time in every pair; on 40 pages
+    of 300 DPI colour scans no difference."""
+    cv2.setNumThreads(1)
+
+
 @dataclass(frozen=True)
 class PrepareOptions:
     """Which preparation steps run, and their thresholds."""
