@@ -10,6 +10,8 @@ image-only PDF per level so that both tools read identical input. For each level
   - ocrmypdf -l vie --output-type pdfa --jobs N                      (plain)
   - ocrmypdf ... --deskew --clean --rotate-pages                    (with cleaning)
   - Tesseract recognition alone, one single-threaded recognizer per core (the floor)
+  - the same recognizers on digitize's own prepared OCR copies (how much of digitize's time is
+    recognition, and how much is everything else)
 and prints pages per minute, peak resident memory per process, word F1, CER, PDF size per page,
 and the ratios; for digitize also the marginal time per page (the first half of the pages run on
 its own and subtracted), which sets aside start-up and the finishing of the last document.
@@ -139,9 +141,10 @@ def _recognise_only(args) -> tuple[float, str]:
     global _ENGINE
     from ocr.engine import EngineSettings, TesseractEngine
     from ocr.prepare import scale_to_dpi, to_grey
-    if _ENGINE is None:  # Tesseract's own defaults (digitize turns line inversion off)
-        _ENGINE = TesseractEngine(EngineSettings(invert=True))
-    arr, dpi, at_dpi = args
+    arr, dpi, at_dpi, prepared = args
+    if _ENGINE is None:  # Tesseract's own defaults (digitize turns line inversion off), or
+        # digitize's settings for the pages it prepared
+        _ENGINE = TesseractEngine(EngineSettings() if prepared else EngineSettings(invert=True))
     grey = to_grey(arr) if arr.ndim == 3 else arr
     if at_dpi and dpi > at_dpi:
         grey, dpi = scale_to_dpi(grey, dpi, at_dpi), at_dpi
@@ -150,12 +153,15 @@ def _recognise_only(args) -> tuple[float, str]:
     return time.perf_counter() - t0, " ".join(w.text for w in words)
 
 
-def tesseract_floor(pages: list, jobs: int, at_dpi: float = 0, gts: list | None = None) -> dict:
+def tesseract_floor(pages: list, jobs: int, at_dpi: float = 0, gts: list | None = None,
+                    prepared: bool = False) -> dict:
     """Wall time for recognition alone: `jobs` single-threaded recognizers, models preloaded,
-    images decoded beforehand; at the scan's resolution, or resampled to `at_dpi` first (the
-    resampling is not timed). Also what it read: characters per page and word F1, since on
-    skewed, noisy pages Tesseract alone is quicker partly because it reads less of the text."""
-    args = [(arr, dpi, at_dpi) for arr, dpi in pages]
+    images decoded beforehand; at the scan's resolution, or resampled to `at_dpi` first. Also
+    what it read: characters per page and word F1, since on skewed, noisy pages Tesseract alone
+    is quicker partly because it reads less of the text. `prepared`: `pages` are digitize's own
+    OCR copies, read with digitize's engine settings (how much of digitize's time is
+    recognition)."""
+    args = [(arr, dpi, at_dpi, prepared) for arr, dpi in pages]
     with ProcessPoolExecutor(jobs) as pool:
         list(pool.map(_recognise_only, args[:jobs]))  # warm up: load models
         t0 = time.perf_counter()
@@ -164,6 +170,20 @@ def tesseract_floor(pages: list, jobs: int, at_dpi: float = 0, gts: list | None 
     texts = [text for _s, text in rows]
     return {"seconds": wall, "chars_per_page": sum(map(len, texts)) / len(texts),
             **(accuracy(texts, gts) if gts else {})}
+
+
+def prepared_copies(pages: list) -> list:
+    """digitize's OCR copy of each page, as its workers make it (upright pages assumed), with
+    the DPI it is read at."""
+    from dataclasses import replace
+    from ocr.prepare import PrepareOptions, prepare_page
+    from ocr.types import PageImage
+    opts = replace(PrepareOptions(), orientation=False)
+    out = []
+    for i, (arr, dpi) in enumerate(pages):
+        prep = prepare_page(PageImage("bench", i, arr, dpi), opts)
+        out.append((prep.ocr_image, prep.dpi * prep.ocr_scale))
+    return out
 
 
 def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
@@ -187,12 +207,14 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
     half = n // 2
     if half >= jobs:
         make_input_pdf(pages[:half], work / f"{level}-half.pdf")
-    full_runs, half_runs, floors = [], [], []
+    full_runs, half_runs, floors, on_prep = [], [], [], []
+    prepared = prepared_copies(pages)
     for k in range(rounds):
         full_runs.append(ingest(src, f"{k}"))
         if half >= jobs:
             half_runs.append(ingest(work / f"{level}-half.pdf", f"{k}h"))
         floors.append(tesseract_floor(pages, jobs, gts=gts))
+        on_prep.append(tesseract_floor(prepared, jobs, gts=gts, prepared=True))
     r = sorted(full_runs, key=lambda x: x["seconds"])[len(full_runs) // 2]
     out = json.loads(r["stdout"].splitlines()[-1])
     rdir = Path(out["pdf"]).parent
@@ -210,6 +232,8 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
     floor_s = [f["seconds"] for f in floors]
     res["tesseract_alone"] = {**floors[0], "seconds": statistics.median(floor_s), "rounds": floor_s}
     res["tesseract_alone_150dpi"] = tesseract_floor(pages, jobs, 150.0)
+    res["tesseract_on_prepared"] = {**on_prep[0], "seconds": statistics.median(
+        [f["seconds"] for f in on_prep]), "rounds": [f["seconds"] for f in on_prep]}
     if ocrmypdf:
         base = [str(VENV_BIN / "ocrmypdf"), "-l", "vie", "--output-type", "pdfa", "--jobs",
                 str(jobs), "-q"]
@@ -223,6 +247,8 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
     d = res["digitize"]
     d["x_vs_tesseract_alone"] = d["seconds"] / res["tesseract_alone"]["seconds"]
     d["x_vs_tesseract_alone_150dpi"] = d["seconds"] / res["tesseract_alone_150dpi"]["seconds"]
+    res["tesseract_on_prepared"]["x_vs_tesseract_alone"] = (
+        res["tesseract_on_prepared"]["seconds"] / res["tesseract_alone"]["seconds"])
     if "marginal_s_per_page" in d:
         d["marginal_x_vs_tesseract_alone"] = (d["marginal_s_per_page"]
                                               / (res["tesseract_alone"]["seconds"] / n))
@@ -280,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         t = res["tesseract_alone"]
         print(f"  Tesseract alone read {t['chars_per_page']:.0f} characters a page at word F1 "
               f"{t['word_f1']:.3f}; digitize {d['chars_per_page']:.0f} at {d['word_f1']:.3f}")
+        p = res["tesseract_on_prepared"]
+        print(f"  Tesseract on digitize's prepared pages alone: {p['seconds']:.1f}s "
+              f"({p['x_vs_tesseract_alone']:.2f}x Tesseract alone), {p['chars_per_page']:.0f} "
+              f"characters a page at word F1 {p['word_f1']:.3f}")
         if len(d["rounds"]) > 1:
             print(f"  rounds (s): digitize {d['rounds']}, Tesseract alone {t['rounds']}")
         if "marginal_x_vs_tesseract_alone" in d:
