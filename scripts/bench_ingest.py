@@ -229,11 +229,9 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
         res["digitize"]["marginal_s_per_page"] = (
             (med - statistics.median([x["seconds"] for x in half_runs])) / (n - half))
     res["digitize"]["chars_per_page"] = sum(len(" ".join(t.split())) for t in texts) / n
-    floor_s = [f["seconds"] for f in floors]
-    res["tesseract_alone"] = {**floors[0], "seconds": statistics.median(floor_s), "rounds": floor_s}
+    res["tesseract_alone"] = _median_round(floors)
     res["tesseract_alone_150dpi"] = tesseract_floor(pages, jobs, 150.0)
-    res["tesseract_on_prepared"] = {**on_prep[0], "seconds": statistics.median(
-        [f["seconds"] for f in on_prep]), "rounds": [f["seconds"] for f in on_prep]}
+    res["tesseract_on_prepared"] = _median_round(on_prep)
     if ocrmypdf:
         base = [str(VENV_BIN / "ocrmypdf"), "-l", "vie", "--output-type", "pdfa", "--jobs",
                 str(jobs), "-q"]
@@ -256,6 +254,12 @@ def run_level(level: str, items: list, jobs: int, work: Path, ocrmypdf: bool,
         if name in res:
             d[f"speedup_vs_{name}"] = res[name]["seconds"] / d["seconds"]
     return res
+
+
+def _median_round(runs: list[dict]) -> dict:
+    """One `tesseract_floor` result for several rounds: the median time, every round's time."""
+    times = [r["seconds"] for r in runs]
+    return {**runs[0], "seconds": statistics.median(times), "rounds": times}
 
 
 def _rate(r: dict, n: int) -> dict:
