@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from digitize.samples import DocSpec, degrade, random_text_lines, render_page  # noqa: E402
+from scripts.pagegen.render import DocSpec, degrade, random_text_lines, render_page  # noqa: E402
 from bench_ingest import children, rss_kb  # noqa: E402
 from ocr.pdfa import PdfPage, build_pdf  # noqa: E402
 

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digitize.samples import DocSpec, render_page  # noqa: E402
+from scripts.pagegen.render import DocSpec, render_page  # noqa: E402
 
 ORPHAN_KINDS = {"orphaned", "no-folder", "stray-staging"}
 

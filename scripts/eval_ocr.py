@@ -3,7 +3,7 @@
     python scripts/eval_ocr.py /work/shared/corpus/real/born_digital [--json] [--ocrmypdf]
 
 Pages: every `<doc>.pdf` in DIR with ground truth `gt_text/<doc>.p<N>.txt` (rendered with
-`pdftoppm -r 300 -gray`), plus pages rendered by `digitize.samples`; each degraded at the levels
+`pdftoppm -r 300 -gray`), plus pages rendered by `scripts.pagegen.render`; each degraded at the levels
 clean / light / heavy (heavy: skew up to 4 degrees, blur, noise, JPEG, dark borders, punch holes,
 uneven light, 200 DPI). Each page is read with and without `ocr.prepare.prepare_page`, by each
 model in --langs. `score()` is the reusable part (the bench imports it).
@@ -161,7 +161,7 @@ def collect_pages(corpus: Path, cache: Path, samples: int) -> list[tuple[str, st
     """(name, ground truth, PIL page at 300 DPI) for the corpus and the rendered samples."""
     from PIL import Image
 
-    from digitize.samples import DocSpec, render_page
+    from scripts.pagegen.render import DocSpec, render_page
 
     items = []
     for pdf in sorted(corpus.glob("*.pdf")):
@@ -174,7 +174,7 @@ def collect_pages(corpus: Path, cache: Path, samples: int) -> list[tuple[str, st
              DocSpec(issuer="HUYỆN SƠN TỊNH", number="Số: 04/QĐ-UBND",
                      signer_name="Nguyễn Thị Thủy")][:samples]
     for k, spec in enumerate(specs):
-        from digitize.samples import expected_words
+        from scripts.pagegen.render import expected_words
         items.append((f"sample{k}", " ".join(expected_words(spec)), render_page(spec, dpi=300)))
     return items
 
@@ -182,7 +182,7 @@ def collect_pages(corpus: Path, cache: Path, samples: int) -> list[tuple[str, st
 def degrade_page(img, level: str, seed: int, red_seal: bool):
     from PIL import Image
 
-    from digitize.samples import degrade
+    from scripts.pagegen.render import degrade
 
     kw = dict(LEVELS[level])
     dpi = kw.pop("dpi", 300)

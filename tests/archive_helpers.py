@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digitize.samples import DocSpec, render_page
+from scripts.pagegen.render import DocSpec, render_page
 
 
 def small_doc(path: Path, n: int = 0, dpi: int = 100) -> Path:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from digitize.cli import main
-from digitize.samples import DocSpec, degrade, render_page
+from scripts.pagegen.render import DocSpec, degrade, render_page
 
 JARS = ["preflight", "pdfbox2", "xmpbox", "fontbox2", "commons-logging", "javax.activation",
         "jaxb-api"]

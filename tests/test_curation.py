@@ -83,7 +83,7 @@ def test_export_chosen_records_by_id_and_dossier(archive, tmp_path):
 
 
 def test_review_lists_what_to_check_and_why(tmp_path):
-    from digitize.samples import DocSpec, render_page
+    from scripts.pagegen.render import DocSpec, render_page
     scan = tmp_path / "unsigned.png"
     render_page(DocSpec(signer_name=""), dpi=200).save(scan, dpi=(200, 200))  # no signer's name
     a = tmp_path / "archive"

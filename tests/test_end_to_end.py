@@ -67,7 +67,7 @@ def test_reingest_is_a_duplicate_and_show_export(tmp_path, decision_page):
 
 
 def test_blank_back_of_sheet_is_reported_and_kept(tmp_path):
-    from digitize.samples import bleed_through_page, render_page
+    from scripts.pagegen.render import bleed_through_page, render_page
     scans = tmp_path / "box1"
     scans.mkdir()
     render_page(dpi=150).save(scans / "letter_p1.png", dpi=(150, 150))

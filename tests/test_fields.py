@@ -179,7 +179,7 @@ def test_read_id(tok, expect):
 
 def test_rendered_page_through_ocr():
     pytest.importorskip("tesserocr")
-    from digitize.samples import DocSpec, render_page
+    from scripts.pagegen.render import DocSpec, render_page
     from ocr.engine import EngineSettings, TesseractEngine
     try:
         engine = TesseractEngine(EngineSettings(lang="vie"))

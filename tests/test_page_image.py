@@ -10,7 +10,7 @@ import pikepdf
 from PIL import Image
 
 from conftest import run_cli
-from digitize.samples import degrade, render_page
+from scripts.pagegen.render import degrade, render_page
 from digitize.worker import PageTask, process_page
 from ocr.images import load_page, load_staged_page
 from ocr.pdfa import PdfPage, build_pdf

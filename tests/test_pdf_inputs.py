@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from conftest import run_cli
-from digitize.samples import DocSpec, degrade, render_page
+from scripts.pagegen.render import DocSpec, degrade, render_page
 from ocr.images import load_page
 from ocr.pdfa import PdfPage, build_pdf
 from ocr.types import Box, Word

@@ -1,11 +1,11 @@
-"""Image preparation on rendered Decree-30 pages degraded like scans (digitize.samples)."""
+"""Image preparation on rendered Decree-30 pages degraded like scans (scripts.pagegen.render)."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
 import pytest
 
-from digitize.samples import bleed_through_page, degrade, render_page
+from scripts.pagegen.render import bleed_through_page, degrade, render_page
 from ocr.deskew import measure_skew
 from ocr.prepare import (PrepareOptions, encode_jpeg, encode_png, is_colour, prepare_page,
                          scale_to_dpi, to_grey)

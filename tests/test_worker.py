@@ -1,7 +1,7 @@
 """One page through the worker: upright reading first, orientation detection only when needed."""
 from __future__ import annotations
 
-from digitize.samples import render_page
+from scripts.pagegen.render import render_page
 from digitize.worker import PageTask, process_page
 from ocr.engine import clean_text
 
@@ -30,7 +30,7 @@ def test_read_line_reads_a_line_struck_by_a_stamp_frame():
     from PIL import Image, ImageDraw, ImageFont
 
     from digitize.pipeline import read_region
-    from digitize.samples import find_font
+    from scripts.pagegen.render import find_font
     from ocr.engine import TesseractEngine
     from ocr.types import Box
     img = Image.new("L", (2000, 120), 255)
