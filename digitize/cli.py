@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ def search(query, archive, limit, offset, doc_type, issuer, number, date_from, d
               limit, offset, facets)
     result = service.search(settings, q)
     if as_json:
-        _emit_json({"total": result.total, "hits": [h.__dict__ for h in result.hits],
+        _emit_json({"total": result.total, "hits": [asdict(h) for h in result.hits],
                     "facets": result.facets})
         return
     click.echo(service.format_hits(result, offset))

@@ -106,7 +106,10 @@ def format_hits(result: SearchResult, offset: int = 0) -> str:
         lines.append(f"{i:>3}. {h.record_id}  {h.title[:90]}")
         if meta:
             lines.append(f"     {meta}")
-        if h.snippet:
+        if h.match:  # the line that matched: where to look on the scan
+            lines.append(f"     page {h.match.page}, line {h.match.line}: "
+                         f"{h.snippet or h.match.text[:160]}")
+        elif h.snippet:
             lines.append(f"     page {pages}: {h.snippet}" if pages else f"     {h.snippet}")
     for name, counts in result.facets.items():
         top = ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])

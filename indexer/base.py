@@ -32,11 +32,20 @@ class Query:
     date_from: str | None = None  # ISO date, inclusive
     date_to: str | None = None
     dossier: str | None = None
-    person_id: str | None = None
-    person: str | None = None
+    person_id: str | None = None  # in the fields or the text; spaces, dots, O for 0, l for 1
+    person: str | None = None  # a holder's name, diacritics optional; the text as fallback
     limit: int = 10
     offset: int = 0
     facets: bool = False
+
+
+@dataclass
+class LineMatch:
+    """Where in the text a hit matched: the reader's evidence for why the record came up."""
+
+    page: int  # 1-based page of the record
+    line: int  # 1-based line of that page's text
+    text: str  # that line as stored (whitespace collapsed)
 
 
 @dataclass
@@ -47,6 +56,9 @@ class Hit:
     pages: list[int]  # pages that matched, best first
     snippet: str
     fields: dict[str, Any] = field(default_factory=dict)
+    # The page and line that matched (the person ID, the name, the query's words); None when
+    # the record matched by its fields only (an ID or name the page text does not show).
+    match: LineMatch | None = None
 
 
 @dataclass
