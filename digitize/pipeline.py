@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
 import threading
 import time
@@ -30,7 +29,8 @@ from digitize.fields import extract_fields
 from digitize.fields.lexicon import compounds
 from digitize.fields.mend import mend_document
 from digitize.fields.model import Field
-from digitize.worker import PageDone, PageTask, init_worker, process_page, started
+from digitize.worker import (PageDone, PageTask, init_worker, process_page, start_forkserver,
+                             started)
 from indexer.base import BackendUnavailable, IndexDoc, SearchBackend
 from indexer.registry import open_backend
 from ocr.engine import EngineSettings, TesseractEngine
@@ -317,8 +317,7 @@ class Ingestor:
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         """A pool of OCR worker processes, started now: each loads its Tesseract model at once."""
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["digitize.worker"])  # imported once, not once per worker
+        ctx = start_forkserver()
         pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200,
                                    initializer=init_worker, initargs=(self.engine,))
         for _ in range(workers):
