@@ -1,0 +1,126 @@
+"""A throwaway certificate authority and agency key for the signing tests (made with
+`cryptography` on every run; no real key is ever in the repository)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+PASSWORD = b"throwaway-test-password"
+
+
+@dataclass
+class TestPki:
+    ca_pem: Path
+    p12: Path
+    expired_p12: Path
+    future_p12: Path
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "UBND xã Thử Nghiệm"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _leaf(ca_key, ca_name, cn: str, start: datetime, end: datetime):
+    key = _key()
+    cert = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(ca_name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
+                                         False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return key, cert
+
+
+def make_pki(folder: Path) -> TestPki:
+    """A CA (PEM) and three PKCS#12 agency keys: valid now, expired, and not yet valid."""
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc)
+    ca_key = _key()
+    ca_name = _name("Digitize Test Root CA")
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - timedelta(days=30)).not_valid_after(now + timedelta(days=3650))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False,
+                                       False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    ca_pem = folder / "ca.pem"
+    ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    out = {}
+    for label, start, end in (("valid", now - timedelta(days=1), now + timedelta(days=365)),
+                              ("expired", now - timedelta(days=400), now - timedelta(days=35)),
+                              ("future", now + timedelta(days=10), now + timedelta(days=400))):
+        key, cert = _leaf(ca_key, ca_name, f"UBND xã Thử Nghiệm ({label})", start, end)
+        p = folder / f"agency-{label}.p12"
+        p.write_bytes(pkcs12.serialize_key_and_certificates(
+            b"agency", key, cert, [ca], serialization.BestAvailableEncryption(PASSWORD)))
+        out[label] = p
+    return TestPki(ca_pem, out["valid"], out["expired"], out["future"])
+
+
+def make_tsa(folder: Path):
+    """A time-stamp authority on 127.0.0.1 (pyHanko's test TSA behind http.server), certified by
+    its own throwaway root; returns (url, root PEM path, stop function)."""
+    import http.server
+    import threading
+
+    from asn1crypto import keys as akeys
+    from asn1crypto import tsp
+    from asn1crypto import x509 as ax509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    now = datetime.now(timezone.utc)
+    root_key = _key()
+    root_name = _name("Digitize Test TSA Root")
+    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    tsa_key = _key()
+    tsa = (x509.CertificateBuilder().subject_name(_name("Digitize Test TSA")).issuer_name(root_name)
+           .public_key(tsa_key.public_key()).serial_number(x509.random_serial_number())
+           .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+           .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+           .sign(root_key, hashes.SHA256()))
+    root_pem = folder / "tsa-root.pem"
+    root_pem.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    stamper = DummyTimeStamper(
+        tsa_cert=ax509.Certificate.load(tsa.public_bytes(serialization.Encoding.DER)),
+        tsa_key=akeys.PrivateKeyInfo.load(tsa_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())),
+        certs_to_embed=[ax509.Certificate.load(root.public_bytes(serialization.Encoding.DER))])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(req).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/", root_pem, server.shutdown
