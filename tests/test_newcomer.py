@@ -6,6 +6,8 @@ separate processes whose imports depend on the folder the command is run from.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +46,69 @@ def test_ingest_from_a_folder_holding_a_digitize_folder(tmp_path, shadow):
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     assert [r["status"] for r in rows] == ["stored"], out.stdout
     assert (here / "arch").is_dir()
+
+
+# The README: its two commands and its table of commands.
+
+def readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[str]:
+    """The shell blocks of the README's first section: install-and-try, then the test suite."""
+    section = readme().split("## Commands")[0]
+    return [block.split("```")[0].strip() for block in section.split("```sh\n")[1:]]
+
+
+def test_readme_test_command_is_what_ci_runs():
+    try_it, tests = readme_commands()
+    assert shlex.split(tests) == ["bash", "digitize/scripts/test.sh"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bash scripts/test.sh" in ci and 'cd "$(dirname "$0")/.."' in ci
+    assert "bash scripts/setup.sh --test" in (ROOT / "scripts" / "test.sh").read_text()
+
+
+def test_readme_first_command_runs_from_the_folder_above_a_clone(tmp_path):
+    """Everything after the install step, run as written from the folder holding the clone: the
+    bundled sample is ingested, found again, and the archive lands beside the clone."""
+    try_it, _ = readme_commands()
+    setup, *steps = [shlex.split(part) for part in try_it.split(" && ")]
+    assert setup == ["bash", "digitize/scripts/setup.sh"]
+    (tmp_path / "digitize").symlink_to(ROOT, target_is_directory=True)
+    ingest, search = steps
+    assert ingest[:3] == ["digitize/.venv/bin/digitize", "ingest", "digitize/samples"]
+    console_script()  # the command the README names exists
+    outs = []
+    for argv in steps:
+        argv = [str(tmp_path / argv[0])] + argv[1:]
+        outs.append(subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True,
+                                   timeout=600))
+        assert outs[-1].returncode == 0, (argv, outs[-1].stderr[-3000:])
+    assert outs[0].stdout.count("stored") == 2, outs[0].stdout  # the sample's two documents
+    assert "1 record(s)" in outs[1].stdout, outs[1].stdout
+    archive = Path(ingest[ingest.index("--archive") + 1])
+    assert not archive.is_absolute() and (tmp_path / archive / "records").is_dir()
+
+
+def table_commands() -> list[str]:
+    """The backticked `digitize COMMAND ...` forms in the README's table of commands."""
+    table = readme().split("## Commands")[1].split("\n\n")[1]
+    return re.findall(r"`(digitize [^`]+)`", table)
+
+
+def test_every_command_in_the_readme_table_exists_and_explains_itself():
+    from click.testing import CliRunner
+
+    from digitize.cli import main
+    forms = table_commands()
+    named = {form.split()[1] for form in forms}
+    assert named == set(main.commands), "README's table and the CLI's commands differ"
+    for form in forms:
+        name = form.split()[1]
+        command = main.commands[name]
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, form
+        assert (command.help or "").strip(), f"{name} has no help text"
+        options = {o for p in command.params for o in getattr(p, "opts", [])}
+        for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", form):
+            assert opt in options, f"README's table names {opt} for {name}: no such option"
