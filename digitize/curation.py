@@ -12,7 +12,7 @@ from typing import Any
 from digitize import record as rec
 from digitize.errors import DigitizeError
 from digitize.fields import number_parts
-from digitize.fields.model import FIELD_NAMES, Field
+from digitize.fields.model import FIELD_NAMES, LIST_FIELDS, Field
 from digitize.pipeline import Store
 from ocr.pdfa import update_metadata
 from storage.archive import write_manifest
@@ -60,7 +60,7 @@ def review_reason(evidence: str) -> str:
 def parse_value(field: str, raw: str) -> Any:
     """A corrected value as typed: JSON for structured fields (persons, recipients), text
     otherwise; dates must be real ISO dates."""
-    if field in ("persons", "recipients"):
+    if field in LIST_FIELDS:
         try:
             return json.loads(raw)
         except ValueError as e:

@@ -96,17 +96,30 @@ def index_doc(doc: dict[str, Any], pages: list[PageText] | list[str]) -> IndexDo
         value = v.get("value") if isinstance(v, dict) else v
         if value not in (None, "", [], {}):
             flat[k] = value
-    persons = flat.get("persons") or []
-    if isinstance(persons, list):
-        flat["person_ids"] = [p["id_number"] for p in persons if isinstance(p, dict)
-                              and p.get("id_number")]
-        flat["persons"] = [p["name"] for p in persons if isinstance(p, dict) and p.get("name")]
+    # The search side reads people only from `person_ids` and `persons`: every holder's ID and
+    # name (records made before holders existed: their `persons`).
+    for k in ("holders", "organisations", "objects"):  # values only: evidence stays in the record
+        if isinstance(flat.get(k), list):
+            flat[k] = [{a: v for a, v in x.items() if a != "evidence"} if isinstance(x, dict)
+                       else x for x in flat[k]]
+    people = [p for k in ("holders", "persons") for p in (flat.get(k) or [])
+              if isinstance(p, dict)]
+    if people or "persons" in flat:
+        flat["person_ids"] = _unique(str(p["id_number"]) for p in people if p.get("id_number"))
+        flat["persons"] = _unique(str(p["name"]) for p in people if p.get("name"))
     flat["dossiers"] = list(doc.get("dossiers", []))
     for k, v in (doc.get("archive_metadata") or {}).items():
         flat.setdefault(k, v)
     return IndexDoc(doc["id"], doc.get("title", ""),
                     [IndexPage(i, t) for i, t in enumerate(texts, start=1)], flat,
                     doc.get("ingested_at", ""))
+
+
+def _unique(items) -> list[str]:
+    seen: dict[str, None] = {}
+    for x in items:
+        seen.setdefault(x, None)
+    return list(seen)
 
 
 def read_page_texts(record_dir: Path, page_count: int) -> list[str]:

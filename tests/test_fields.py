@@ -8,7 +8,7 @@ import pytest
 
 from digitize.fields import FIELD_NAMES, extract_fields
 from digitize.fields.number import parse_symbol
-from digitize.fields.persons import read_id
+from digitize.fields.holders import read_id
 from ocr.types import Box, PageText, Word
 
 W, H = 2480, 3508
@@ -169,12 +169,13 @@ def test_persons_with_ids_and_parcels():
 @pytest.mark.parametrize("tok, expect", [
     ("038085001234", ("038085001234", False)),
     ("O38O85001234", ("038085001234", True)),
-    ("999085001234", (None, True)),  # 999 is no province code
-    ("0380850012", (None, True)),
+    ("999085001234", ("999085001234", True)),  # 999 is no province code: kept, doubtful
+    ("0380850012", ("0380850012", True)),  # ten digits: no ID kind has ten
     ("212345678", ("212345678", False)),  # old 9-digit identity card
 ])
 def test_read_id(tok, expect):
-    assert read_id(tok) == expect
+    value, _kind, doubt, changed = read_id(tok)
+    assert (value, bool(doubt or changed)) == expect
 
 
 def test_rendered_page_through_ocr():

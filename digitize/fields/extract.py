@@ -18,9 +18,10 @@ from digitize.fields import blocks as B
 from digitize.fields.lexicon import attested, mend_compounds
 from digitize.fields.lines import RereadText, completed
 from digitize.fields.dates import DatePart, find_date_line, read_date
-from digitize.fields.model import FIELD_NAMES, Field
+from digitize.fields.model import FIELD_NAMES, LIST_FIELDS, Field
 from digitize.fields.number import find_number_line, read_number
-from digitize.fields.persons import SURNAME_FORMS, find_persons
+from digitize.fields.holders import party_fields
+from digitize.fields.persons import SURNAME_FORMS
 from digitize.fields.review import (LOW_WORD_CONF, anchored, consensus, context_table,
                                     irregular)
 from digitize.fields.vietnamese import token_ok
@@ -104,17 +105,13 @@ def extract_fields(pages: list[PageText], reread: RereadDigits | None = None,
             _judge_subject(out, all_segs)
         _signer_fields(out, page_segs, out.get("_header_bottom"), reread_text)
         _lists(out, page_segs)
-        persons = find_persons(all_segs)
-        if persons:
-            review = any(p.pop("doubtful") for p in persons)
-            out["persons"] = Field("persons", persons, 0.7 if review else 0.85, None, None, review,
-                                   "; ".join(p["name"] for p in persons))
+        out.update(party_fields(all_segs))
     out.pop("_header_bottom", None)
     out.pop("_subject_segs", None)
     for name in FIELD_NAMES:
         if name not in out:
             required = name in REQUIRED
-            empty = [] if name in ("recipients", "distribution", "persons") else None
+            empty = [] if name in LIST_FIELDS else None
             out[name] = Field(name, empty, 0.0 if required else 0.9, None, None, required,
                               "not found" if required else "")
     return {k: out[k] for k in FIELD_NAMES}

@@ -8,7 +8,10 @@ FIELD_NAMES = (
     "issuer_parent", "issuer", "number", "place", "issued_date", "doc_type", "subject",
     "recipients", "signer_title", "signer_name", "urgency", "confidentiality", "persons",
     "number_seq", "number_type_code", "number_issuer_code", "distribution",
+    "holders", "organisations", "objects",
 )
+# Fields whose value is a list (empty when nothing was found); `digitize set` takes them as JSON.
+LIST_FIELDS = ("recipients", "distribution", "persons", "holders", "organisations", "objects")
 
 
 @dataclass

@@ -1,0 +1,428 @@
+"""The people a result is about: name, role, personal ID, birth date, sex and address.
+
+Found through the label grammar (`labels`): a name label ("Họ và tên", "Họ, chữ đệm, tên",
+"Ông (bà)", running text's "ông"/"bà") opens a person; the ID, birth, sex and address labels after
+it, up to the next person or the next object (a parcel, a business) belong to that person. A person
+opened in running text ends with its sentence ("; " or ". " before a capital). The role is the one
+the name label names ("Họ và tên người cha"), else that of the heading or words just before it
+("Thông tin về người đại diện", "NGƯỜI YÊU CẦU"), else "holder".
+
+Nothing read is rewritten silently: an ID whose O was read for 0 keeps its original reading and
+goes to review, as do a name with a word read poorly or not a Vietnamese syllable, a surname not in
+the list, an ID of the wrong length or province code, a date that is no calendar date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from digitize.fields.labels import (Label, Stream, continues, evidence, find_labels, role_in,
+                                    value_end)
+from digitize.fields.model import Field
+from digitize.fields.objects import find_objects
+from digitize.fields.persons import PROVINCE_CODES, SURNAMES, address_at
+from digitize.fields.text import Segment, fold
+from digitize.fields.vietnamese import token_ok
+
+PERSON_KINDS = ("id", "birth", "sex", "address")
+# Labels that close the person before them: the object of the result comes next.
+OBJECT_KINDS = ("parcel", "sheet", "area", "parcel_address", "business", "business_code", "org",
+                "tax_code", "org_address", "plate")
+_NOT_NAME = {fold(w) for w in (
+    "Chủ Phó Giám Trưởng Bí Thứ Bộ Sở Ủy Điều Căn Xét Theo Quyết Cấp Giao Thu Cho Tại Và Của "
+    "Số Hộ Nay Được Trú Tên Địa Ngày Sinh Giới Họ Việt UBND HĐND").split()}
+_NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*$")
+_DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1"})
+_GUESS = str.maketrans({"S": "5", "B": "8", "G": "6", "Z": "2"})
+_ID_TOKEN = re.compile(r"[0-9OoDIl|SBGZ][0-9OoDIl|SBGZ .]{6,20}[0-9OoDIl|SBGZ]|[0-9]{7,12}")
+_PASSPORT = re.compile(r"([A-Z])\s?([0-9OoIl]{7,8})(?![0-9])")
+_DATE = re.compile(r"([0-9OoIl]{1,2})\s*[/.-]\s*([0-9OoIl]{1,2})\s*[/.-]\s*([0-9OoIl]{4})")
+_WORDY_DATE = re.compile(r"ngay\s*([0-9oil]{1,2})\s*thang\s*([0-9oil]{1,2})\s*nam\s*([0-9oil]{4})")
+_YEAR = re.compile(r"(?<![0-9])([12][0-9OoIl]{3})(?![0-9])")
+# End of a running-text sentence: "; ", or ". " / ".\n" before a capital (not "TP. Huế").
+_SENTENCE_END = re.compile(r";|(?<!\bTP)(?<!\bTX)(?<!\bTp)(?<!\bQ)(?<!\bP)\.(?=\s+[A-ZĐÀ-Ỹ])"
+                           r"|\n(?=(?:Điều|Căn cứ|Xét|Theo|QUYẾT)\b)")
+
+
+def _name_at(stream: Stream, a: int, limit: int) -> tuple[str, int, int] | None:
+    """The capitalised word run at stream offset `a` (before `limit`, on its line): (name, start,
+    end), or None when fewer than two such words stand there."""
+    text = stream.text
+    end = min(limit, stream.line_end(a))
+    words: list[tuple[str, int, int]] = []
+    for m in re.finditer(r"\S+", text[a:end]):
+        tok = m.group()
+        core = tok.strip(",.;:()\"")
+        if not core or not core[0].isupper() or not _NAME_WORD.match(core) \
+                or not any(c in "aeiouyAEIOUY" for c in fold(core)):
+            break
+        s = a + m.start() + tok.find(core)
+        words.append((core, s, s + len(core)))
+        if tok.rstrip(")\"") != core or len(words) == 7:
+            break
+    if len(words) < 2 or fold(words[0][0]) in _NOT_NAME:
+        return None
+    return " ".join(w for w, _, _ in words), words[0][1], words[-1][2]
+
+
+def _name_review(stream: Stream, name: str) -> str:
+    """Why a name needs a person's eye ('' when it does not)."""
+    ws = name.split()
+    notes = []
+    if fold(ws[0]) not in SURNAMES:
+        notes.append(f"surname {ws[0]} not in the list")
+    bad = [w for w in ws if not token_ok(w)]
+    if bad:
+        notes.append(f"not Vietnamese: {' '.join(bad)}")
+    if not (all(w.isupper() for w in ws) or all(w[0].isupper() and not w[1:].isupper()
+                                                  for w in ws if len(w) > 1)):
+        notes.append("mixed capitals")
+    if len(ws) > 6:
+        notes.append("long name")
+    return "; ".join(notes)
+
+
+def read_id(raw: str, passport: bool = False) -> tuple[str | None, str | None, str, bool]:
+    """A personal ID from its printed token: (value, kind, doubt, changed). `changed` says
+    characters other than spaces and dots were replaced (O for 0: the original is kept)."""
+    if passport:
+        m = _PASSPORT.match(raw)
+        if m:
+            digits = m.group(2).translate(_DIGITISH)
+            return m.group(1) + digits, "passport", "", digits != m.group(2)
+    t = re.sub(r"[ .]", "", raw)
+    fixed = t.translate(_DIGITISH)
+    doubt = "letters read for digits" if fixed != t else ""
+    if not fixed.isdigit():
+        guess = fixed.translate(_GUESS)
+        if not guess.isdigit():
+            return None, None, "not an ID", False
+        fixed, doubt = guess, "S/B/G/Z read for digits"
+    changed = fixed != t
+    if len(fixed) == 12:
+        if fixed[:3] not in PROVINCE_CODES:
+            doubt = doubt or f"no province code {fixed[:3]}"
+        return fixed, "cccd", doubt, changed
+    if len(fixed) == 9:
+        return fixed, "cmnd", doubt, changed
+    return fixed, "cccd" if len(fixed) > 9 else "cmnd", f"{len(fixed)} digits", changed
+
+
+def _id_at(stream: Stream, lab: Label, end: int) -> tuple[dict, dict] | None:
+    text = stream.text
+    a = lab.value_start
+    m = re.match(r"[:\s]*(?:(?:số|So|Số|SỐ|so)\b[:\s]*)?", text[a:end])
+    a += m.end() if m else 0
+    passport = "chieu" in stream.folded[lab.start:lab.end]
+    if passport:
+        pm = _PASSPORT.match(text, a, end)
+        if pm:
+            value, kind, doubt, changed = read_id(pm.group(), True)
+            return ({"id_number": value, "id_kind": kind},
+                    evidence(stream, pm.start(), pm.end(), bool(doubt or changed),
+                             pm.group() if changed else None, doubt))
+    tm = _ID_TOKEN.match(text, a, max(a, end))
+    if not tm:
+        return None
+    raw = tm.group().rstrip(" .")
+    value, kind, doubt, changed = read_id(raw)
+    if value is None:
+        return None
+    if passport and kind:
+        kind = "passport"
+    return ({"id_number": value, "id_kind": kind},
+            evidence(stream, tm.start(), tm.start() + len(raw), bool(doubt or changed),
+                     raw if changed else None, doubt))
+
+
+def _birth_at(stream: Stream, a: int, end: int) -> tuple[str, dict] | None:
+    text, folded = stream.text, stream.folded
+    seg = text[a:end]
+    head = re.match(r"[:\s]*", seg).end()
+    for rx, src in ((_DATE, seg), (_WORDY_DATE, folded[a:end])):
+        m = rx.search(src, head)
+        if m and m.start() - head <= 3:
+            raw = text[a + m.start():a + m.end()]
+            parts = [g.translate(_DIGITISH) for g in m.groups()]
+            changed = any(p != g for p, g in zip(parts, m.groups()))
+            d, mo, y = (int(p) for p in parts)
+            try:
+                iso = dt.date(y, mo, d).isoformat()
+                doubt = "" if 1900 <= y <= dt.date.today().year else f"year {y}"
+            except ValueError:
+                iso, doubt = None, f"no such date {raw}"
+            if iso is None:
+                return None
+            return iso, evidence(stream, a + m.start(), a + m.end(), bool(doubt or changed),
+                                 raw if changed else None, doubt)
+    m = _YEAR.match(seg, head)
+    if m:
+        raw = m.group(1)
+        y = raw.translate(_DIGITISH)
+        doubt = "" if 1900 <= int(y) <= dt.date.today().year else f"year {y}"
+        return y, evidence(stream, a + m.start(1), a + m.end(1), bool(doubt or y != raw),
+                           raw if y != raw else None, doubt)
+    return None
+
+
+def _sex_at(stream: Stream, a: int, end: int) -> tuple[str, dict] | None:
+    m = re.match(r"[:\s]*(\S+)", stream.text[a:end])
+    if not m:
+        return None
+    raw = m.group(1).strip(",.;")
+    key = fold(raw)
+    value = "Nam" if key == "nam" else "Nữ" if key == "nu" else None
+    if value is None:
+        return None
+    changed = raw.lower() != value.lower()
+    return value, evidence(stream, a + m.start(1), a + m.start(1) + len(raw), changed,
+                           raw if changed else None)
+
+
+def _address_at(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] | None:
+    """A labelled address runs to the next label or its line end, and on over line ends that
+    continue it (its line ends in a comma, the next opens in lower case); in running text it
+    is the run of address parts `persons.address_at` reads."""
+    text = stream.text
+    a = lab.value_start
+    if lab.colon:
+        b = end
+        while b < limit and b < len(text) and text[b] == "\n":
+            if not continues(stream, a, b, limit):
+                break
+            b = min(limit, stream.line_end(b + 1))
+        value = re.sub(r"\s+", " ", text[a:b]).strip(" ,;.:")
+    else:
+        value = address_at(text[a:limit]) or ""
+        b = a + len(value) if value else a
+        if value and text.find(value.split()[-1], a) >= 0:
+            b = text.find(value.split()[-1], a) + len(value.split()[-1])
+    if not value or not re.search(r"[^\W\d_]", value):
+        return None
+    return value, evidence(stream, a, b)
+
+
+def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None = None,
+                 ) -> list[dict]:
+    """People named in the stream, merged by name, each {role, name, id_number, id_kind,
+    birth_date, sex, address, needs_review, evidence, _at (stream offsets of its names)}."""
+    claimed = claimed or set()
+    people: list[dict] = []
+    cur: dict | None = None
+    scope_end = 0
+    for i, lab in enumerate(labels):
+        if i in claimed:
+            continue
+        end = value_end(stream, labels, i)
+        if lab.kind == "name":
+            limit = labels[i + 1].start if i + 1 < len(labels) else len(stream.text)
+            got = _name_at(stream, lab.value_start, limit)
+            if got is None:
+                continue
+            name, a, b = got
+            cur = {"role": lab.role or _context_role(stream, labels, i, people) or "holder",
+                   "name": name, "id_number": None, "id_kind": None, "birth_date": None,
+                   "sex": None, "address": None, "needs_review": False,
+                   "evidence": {"name": evidence(stream, a, b, note=_name_review(stream, name))},
+                   "_at": [a], "_end": b, "_with": [],
+                   "_title": fold(stream.text[lab.start:lab.end])}
+            cur["evidence"]["name"]["needs_review"] |= bool(_name_review(stream, name))
+            prev = people[-1] if people else None
+            if prev is not None and re.fullmatch(r"\s+và\s+", stream.text[prev["_end"]:lab.start]):
+                cur["_with"] = [prev] + prev["_with"]  # "bà A và ông B, trú tại ...": both
+            people.append(cur)
+            scope_end = _scope_end(stream, labels, i, lab)
+        elif lab.kind in OBJECT_KINDS:
+            cur = None
+        elif cur is not None and lab.kind in PERSON_KINDS and lab.start < scope_end:
+            _attribute(stream, cur, lab, end, min(scope_end, _next_start(labels, i, stream)))
+    return _merged(people)
+
+
+def _next_start(labels: list[Label], i: int, stream: Stream) -> int:
+    return labels[i + 1].start if i + 1 < len(labels) else len(stream.text)
+
+
+def _scope_end(stream: Stream, labels: list[Label], i: int, lab: Label) -> int:
+    """Where what is said about the person named at labels[i] ends: the next name label; in
+    running text also the end of the sentence."""
+    end = len(stream.text)
+    for nxt in labels[i + 1:]:
+        if nxt.kind == "name":
+            end = nxt.start
+            break
+    if not lab.colon:
+        m = _SENTENCE_END.search(stream.text, lab.value_start, end)
+        if m:
+            end = m.start()
+    return end
+
+
+def _attribute(stream: Stream, p: dict, lab: Label, end: int, limit: int) -> None:
+    key = {"id": "id_number", "birth": "birth_date", "sex": "sex", "address": "address"}[lab.kind]
+    if p[key] is not None:
+        return
+    if lab.kind == "id":
+        got = _id_at(stream, lab, end)
+        if got:
+            vals, ev = got
+            p.update(vals)
+            p["evidence"]["id_number"] = ev
+        return
+    if lab.kind == "birth":
+        got = _birth_at(stream, lab.value_start, end if lab.colon else limit)
+    elif lab.kind == "sex":
+        got = _sex_at(stream, lab.value_start, end)
+    else:
+        got = _address_at(stream, lab, end, limit)
+    if got:
+        for q in [p] + p["_with"]:
+            if q[key] is None:
+                q[key], q["evidence"][key] = got
+
+
+def _context_role(stream: Stream, labels: list[Label], i: int, people: list[dict]) -> str | None:
+    """The role named just before labels[i]: on its own line before the label, or on a heading
+    line above (up to three lines, not past the previous person)."""
+    lab = labels[i]
+    ls = stream.line_start(lab.start)
+    r = role_in(stream.text[ls:lab.start], stream.folded[ls:lab.start])
+    if r:
+        return r
+    floor = max((p["_at"][-1] for p in people), default=0)
+    pos = ls
+    for _ in range(3):
+        if pos <= floor or pos == 0:
+            break
+        prev = stream.line_start(pos - 1)
+        line = stream.folded[prev:pos - 1]
+        if any(lb.start >= prev and lb.start < pos - 1 and lb.kind != "other" for lb in labels):
+            break  # a line with values on it is no heading
+        r = role_in(stream.text[prev:pos - 1], line)
+        if r:
+            return r
+        pos = prev
+    return None
+
+
+def _merged(people: list[dict]) -> list[dict]:
+    """One entry per person: the same name said twice (subject and body, or a decision's
+    "Xét đề nghị của ông ..." and "Điều 1 ... cho ông ...") is one person."""
+    out: list[dict] = []
+    by_key: dict[str, dict] = {}
+    for p in people:
+        key = fold(p["name"])
+        q = by_key.get(key)
+        if q is None:
+            by_key[key] = p
+            out.append(p)
+            continue
+        q["_at"] += p["_at"]
+        if q["name"] != p["name"] and q["name"].lower() != p["name"].lower():
+            q["evidence"]["name"]["needs_review"] = True
+            q["evidence"]["name"]["evidence"] += f" [also read {p['name']}]"
+        for k in ("id_number", "birth_date", "sex", "address"):
+            if q[k] is None and p[k] is not None:
+                q[k] = p[k]
+                q["evidence"][k] = p["evidence"][k]
+                if k == "id_number":
+                    q["id_kind"] = p["id_kind"]
+            elif p[k] is not None and q[k] != p[k] and k != "address":
+                q["evidence"][k]["needs_review"] = True
+                q["evidence"][k]["evidence"] += f" [also read {p[k]}]"
+        if q["role"] == "holder" and p["role"] != "holder":
+            q["role"] = p["role"]
+    # "bà Nguyễn Thị | Bích Ngọc": a name cut by a line end is the whole one said elsewhere
+    for p in sorted(out, key=lambda p: len(p["name"])):
+        whole = [q for q in out if q is not p and fold(q["name"]).startswith(fold(p["name"]) + " ")]
+        whole = [q for q in whole if not any(  # the longest names only
+            r is not q and fold(r["name"]).startswith(fold(q["name"]) + " ") for r in whole)]
+        if len(whole) == 1 and all(p[k] is None for k in ("id_number", "birth_date")):
+            whole[0]["_at"] += p["_at"]
+            out.remove(p)
+    for p in out:
+        _cross_check(p)
+        p["needs_review"] = any(ev["needs_review"] for ev in p["evidence"].values())
+    return out
+
+
+def _cross_check(p: dict) -> None:
+    """A 12-digit ID carries its holder's century-and-sex digit and birth year: an ID that
+    disagrees with the birth date or sex read beside it means one of them was misread."""
+    pid, ev = p["id_number"], p["evidence"]
+    if not pid or p["id_kind"] != "cccd" or len(pid) != 12:
+        return
+    code, yy = int(pid[3]), pid[4:6]
+    checks = []
+    if p["birth_date"]:
+        year = p["birth_date"][:4]
+        century = {0: "19", 1: "19", 2: "20", 3: "20", 4: "21", 5: "21"}.get(code, "")
+        if year[2:] != yy or (century and year[:2] != century):
+            checks.append(("birth_date", f"ID says born {century}{yy}, birth date {year}"))
+    if p["sex"] and (code % 2 == 0) != (p["sex"] == "Nam"):
+        checks.append(("sex", f"ID's sex digit {code} against {p['sex']}"))
+    for k, note in checks:
+        for key in ("id_number", k):
+            ev[key]["needs_review"] = True
+            ev[key]["evidence"] += f" [{note}]"
+
+
+def holders_of(segs) -> list[dict]:
+    """Convenience: the holders of a document's segments (no objects claimed)."""
+    stream = Stream(segs)
+    if not stream.ok:
+        return []
+    return find_holders(stream, find_labels(stream))
+
+
+def party_fields(segs: list[Segment]) -> dict[str, Field]:
+    """The fields `holders`, `organisations`, `objects` (and the older `persons`, a view of the
+    holders with their parcel) of a document's segments; a field nothing was found for is left
+    out (extract_fields fills in its empty value)."""
+    stream = Stream(segs)
+    if not stream.ok or not segs:
+        return {}
+    labels = find_labels(stream)
+    objects, orgs, claimed = find_objects(stream, labels)
+    people = find_holders(stream, labels, claimed)
+    out: dict[str, Field] = {}
+    for name, items, key in (("holders", people, "name"), ("organisations", orgs, "name"),
+                             ("objects", objects, None)):
+        if items:
+            out[name] = _list_field(name, items, key)
+    if people:
+        out["persons"] = _persons_view(people, objects, out["holders"])
+    for x in people + orgs + objects:
+        for k in ("_at", "_title", "_end", "_with"):
+            x.pop(k, None)
+    return out
+
+
+def _list_field(name: str, items: list[dict], key: str | None) -> Field:
+    evs = [ev for x in items for ev in x["evidence"].values()]
+    first = items[0]["evidence"].get(key) if key else next(iter(items[0]["evidence"].values()))
+    review = any(x["needs_review"] for x in items)
+    conf = min((ev["confidence"] for ev in evs), default=0.0)
+    shown = "; ".join(str(x.get(key) if key else
+                          " ".join(str(v) for k, v in x.items()
+                                   if k not in ("evidence", "needs_review", "_at") and v))
+                      for x in items)
+    return Field(name, [{k: v for k, v in x.items() if not k.startswith("_")} for x in items],
+                 conf, first["page"] if first else None, first["box"] if first else None,
+                 review, shown)
+
+
+def _persons_view(people: list[dict], objects: list[dict], holders: Field) -> Field:
+    """The older `persons` field: name, ID, address and the parcel said after each person."""
+    starts = sorted(min(p["_at"]) for p in people)
+    items = []
+    for p in people:
+        a = min(p["_at"])
+        nxt = next((s for s in starts if s > a), None)
+        parcel = next((o for o in objects if o["kind"] == "parcel" and o["_at"] > a
+                       and (nxt is None or o["_at"] < nxt)), None)
+        items.append({"name": p["name"], "id_number": p["id_number"], "address": p["address"],
+                      "parcel": parcel["parcel"] if parcel else None,
+                      "map_sheet": parcel["map_sheet"] if parcel else None})
+    return Field("persons", items, holders.confidence, holders.page, holders.box,
+                 holders.needs_review, holders.evidence)

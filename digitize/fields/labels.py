@@ -1,0 +1,300 @@
+"""The label grammar of Vietnamese result forms, shared by the holder and object finders.
+
+A result document names its people and objects in two ways: labelled form lines ("Họ và tên:
+NGUYỄN VĂN AN  Giới tính: Nam", "Thửa đất số: 125  Tờ bản đồ số: 7") and running text ("Giao đất
+cho ông (bà) Nguyễn Văn An, số định danh cá nhân 038085001234, thường trú tại ..."). Both are read
+the same way here: the document's line segments are joined into one `Stream` (a line end is a
+"\\n"), every label of the grammar is found on its folded text, and a value is what stands after a
+label, up to the next label, the end of its clause or the end of the line.
+
+Labels are matched on folded text (no marks, lower case), so "Họ, chữ đệm, tên", "Ho, chu dem,
+ten", "HỌ VÀ TÊN" and an OCR reading that lost a mark all match; punctuation between their words
+is optional, since OCR drops or swaps it. A label carries a kind (what its value is) and, where it
+says so itself, a role ("Họ, chữ đệm, tên người mẹ" is the mother's name).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digitize.fields.review import LOW_WORD_CONF
+from digitize.fields.text import Segment, mean_conf, union_box
+from ocr.types import Word
+
+_S = r"[\s,.]*"  # what may stand between the words of a label: spaces, OCR's stray , and .
+
+
+def _words(*ws: str) -> str:
+    return r"\s*".join(ws) if len(ws) == 1 else _S.join(ws)
+
+
+# Role words of the forms, on folded text: the phrase after a name label ("Họ và tên người cha"),
+# a block heading ("Thông tin về chủ hộ kinh doanh", "NGƯỜI YÊU CẦU") or running text before
+# a name ("Xét đề nghị của ông (bà)").
+ROLE_WORDS: tuple[tuple[str, str], ...] = (
+    ("representative", r"(?:nguoi\s+)?dai\s+dien(?:\s+theo\s+phap\s+luat)?|chu\s+ho\s+kinh\s+doanh"
+                       r"|chu\s+doanh\s+nghiep|dai\s+dien\s+ho\s+kinh\s+doanh|chu\s+ho"),
+    ("applicant", r"nguoi\s+(?:yeu\s+cau|de\s+nghi|di\s+khai(?:\s+(?:sinh|tu))?|di\s+dang\s+ky"
+                  r"|nop\s+(?:ho\s+so|don)|dung\s+don|lam\s+don|khai)"),
+    ("deceased", r"nguoi\s+(?:da\s+)?(?:chet|mat|tu\s+tran)"),
+    ("father", r"(?:nguoi\s+)?cha|(?:nguoi\s+)?bo(?!\s+(?:sung|nhiem))"),
+    ("mother", r"(?:nguoi\s+)?me"),
+    ("spouse", r"(?:nguoi\s+|ben\s+)?(?:chong|vo)"),
+    ("child", r"(?:nguoi\s+)?con"),
+    ("holder", r"nguoi\s+(?:duoc\s+(?:cap|khai\s+sinh|xac\s+nhan|giao|thue|cho\s+thue|huong)"
+               r"|su\s+dung\s+dat|so\s+huu|dung\s+ten)|chu\s+so\s+huu|chu\s+su\s+dung"),
+)
+ROLE_RE = re.compile("|".join(f"(?P<{r}>{rx})" for r, rx in ROLE_WORDS).replace(r"\s", r"[ \t]"))
+
+# kind -> label patterns. Order matters only for equal-length matches at one place.
+LABELS: dict[str, tuple[str, ...]] = {
+    "name": (
+        _words("ho", "chu", "dem") + r"[\s,.]*(?:va\s+)?ten",   # Họ, chữ đệm, tên / ... và tên
+        r"ho\s*(?:va\s*|,\s*)?ten(?:\s+(?:khai\s+sinh|day\s+du))?",  # Họ và tên / Họ tên
+        r"ten\s+(?:chu\s+ho|nguoi\s+\w+)",                      # Tên chủ hộ
+        r"(?<![a-z])ong\s*[(/]\s*ba\s*\)?|(?<![a-z])ba\s*[(/]\s*ong\s*\)?",  # Ông (bà), Ông/Bà
+        r"(?<![a-z])(?:ong|ba)(?![a-z])",                      # ông, bà (running text, forms)
+    ),
+    "id": (
+        r"so\s+dinh\s+danh(?:\s+ca\s+nhan)?(?:\s+so)?",
+        r"(?:so\s+)?(?:the\s+)?can\s+cuoc(?:\s+cong\s+dan)?(?:\s+so)?",
+        r"(?:so\s+)?(?:cccd|cmnd|cmtnd|cmt)(?:\s+so)?",
+        r"(?:so\s+)?(?:giay\s+)?chung\s+minh\s+(?:nhan\s+dan|thu)(?:\s+so)?",
+        r"(?:so\s+)?ho\s+chieu(?:\s+so)?",
+        r"so\s+giay\s+to\s+(?:phap\s+ly|tuy\s+than)(?:\s+cua\s+ca\s+nhan)?",
+        r"giay\s+to\s+tuy\s+than",
+    ),
+    "birth": (
+        _words("ngay", "thang", "nam", "sinh"),
+        r"(?:sinh\s+ngay|ngay\s+sinh|nam\s+sinh|sinh\s+nam)",
+    ),
+    "sex": (r"gioi\s+tinh",),
+    "address": (
+        r"(?:dia\s+chi\s+|noi\s+)?(?:dang\s+ky\s+)?thuong\s+tru(?:\s+tai)?",
+        r"(?:noi|dia\s+chi)\s+cu\s+tru|cu\s+tru\s+tai",
+        r"(?:cho|noi)\s+o\s+hien\s+(?:tai|nay)",
+        r"(?:dia\s+chi\s+|noi\s+)?tam\s+tru(?:\s+tai)?",
+        r"dia\s+chi\s+lien\s+(?:lac|he)",
+        r"dia\.?\s+chi(?!\s+(?:thua|tru\s+so|email|e-mail|thu\s+dien|noi))",
+        r"(?<![a-z])tru\s+tai",
+    ),
+    # objects and organisations
+    "parcel": (r"thua\s+dat\s+so|thua\s+so|so\s+thua(?:\s+dat)?",),
+    "sheet": (r"to\s+ban\s+do\s+so|to\s+ban\s+do|so\s+to(?:\s+ban\s+do)?",),
+    "area": (r"dien\s+tich(?:\s+(?:dat|thua\s+dat|su\s+dung|dat\s+giao|dat\s+thu\s+hoi"
+             r"|xay\s+dung(?:\s+tang\s+\d)?|san(?:\s+xay\s+dung)?))?|tong\s+dien\s+tich\s+san",),
+    "parcel_address": (r"dia\s+chi\s+(?:thua\s+dat|khu\s+dat)|vi\s+tri\s+(?:thua\s+dat|khu\s+dat)"
+                       r"|dia\s+chi\s+cong\s+trinh|vi\s+tri\s+xay\s+dung",),
+    "business": (r"ten\s+ho\s+kinh\s+doanh",),
+    "business_code": (r"ma\s+so\s+ho\s+kinh\s+doanh|so\s+giay\s+chung\s+nhan\s+dang\s+ky\s+ho"
+                      r"\s+kinh\s+doanh",),
+    "org": (r"ten\s+(?:doanh\s+nghiep|cong\s+ty|to\s+chuc|hop\s+tac\s+xa|chi\s+nhanh|don\s+vi)"
+            r"(?:\s+viet\s+bang\s+tieng\s+viet)?",),
+    "tax_code": (r"ma\s+so\s+(?:thue|doanh\s+nghiep)",),
+    "org_address": (r"dia\s+chi\s+(?:tru\s+so(?:\s+chinh)?|dat\s+tru\s+so)|tru\s+so\s+chinh",),
+    "plate": (r"bien\s+(?:so(?:\s+dang\s+ky)?|kiem\s+soat)",),
+    # labels whose values nobody asked for: they only end the value before them
+    "other": (
+        r"dan\s+toc", r"quoc\s+tich", r"ngay\s+cap", r"noi\s+cap", r"co\s+quan\s+cap",
+        r"chuc\s+(?:danh|vu)", r"(?:so\s+)?dien\s+thoai", r"e-?mail", r"fax", r"website",
+        r"que\s+quan", r"noi\s+sinh", r"loai\s+giay\s+to(?:\s+phap\s+ly)?(?:\s+cua\s+ca\s+nhan)?",
+        r"ton\s+giao", r"nghe\s+nghiep", r"tinh\s+trang\s+hon\s+nhan", r"quan\s+he",
+        r"ghi\s+bang\s+chu", r"nganh,?\s+nghe", r"von\s+(?:kinh\s+doanh|dieu\s+le)",
+        r"muc\s+dich\s+su\s+dung", r"thoi\s+han\s+su\s+dung", r"nguon\s+goc\s+su\s+dung",
+        r"hinh\s+thuc\s+su\s+dung", r"nhan\s+hieu", r"so\s+khung", r"so\s+may", r"loai\s+xe",
+        r"mau\s+son", r"ngay\s+dang\s+ky", r"noi\s+dang\s+ky", r"so\s+luong\s+lao\s+dong",
+    ),
+}
+
+
+def _one_line(p: str) -> re.Pattern:
+    """A label never runs over a line end ("Nam\nSinh ngày" is no "năm sinh")."""
+    return re.compile(p.replace(r"[\s,.]", r"[ \t,.]").replace(r"\s", r"[ \t]"))
+
+
+_LABEL_RE = [(k, _one_line(p)) for k, ps in LABELS.items() for p in ps]
+# What may follow a label before its value: a role phrase, "(ghi bằng chữ in hoa)", "(nếu có)",
+# dot leaders, a colon.
+_PAREN = re.compile(r"\s*\([^()\n]{0,40}\)")
+_COLON = re.compile(r"[ \t]*[:;]?[ \t]*(?:\.{2,}[ \t]*|…+[ \t]*)?")
+
+
+@dataclass
+class Label:
+    """One label found in the stream: its kind, the role it names itself, where it is and where
+    its value starts (after its role phrase, parentheses and colon)."""
+
+    kind: str
+    start: int
+    end: int
+    value_start: int
+    role: str | None = None
+    colon: bool = False
+
+
+class Stream:
+    """A document's line segments as one text, "\\n" between segments; offsets map back to words."""
+
+    def __init__(self, segs: list[Segment]):
+        self.segs = segs
+        self.text = "\n".join(s.text for s in segs)
+        self.folded = "\n".join(s.folded for s in segs)
+        self.starts: list[int] = []
+        pos = 0
+        for s in segs:
+            self.starts.append(pos)
+            pos += len(s.text) + 1
+        self.ok = len(self.folded) == len(self.text)  # fold keeps one char per char (NFC)
+
+    def seg_index(self, off: int) -> int:
+        lo, hi = 0, len(self.starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.starts[mid] <= off:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def line_end(self, off: int) -> int:
+        e = self.text.find("\n", off)
+        return len(self.text) if e < 0 else e
+
+    def line_start(self, off: int) -> int:
+        return self.text.rfind("\n", 0, off) + 1
+
+    def words(self, a: int, b: int) -> tuple[int | None, list[Word], list[Segment]]:
+        """(page, words, segments) of the text [a, b)."""
+        if b <= a or not self.segs:
+            return None, [], []
+        i, j = self.seg_index(a), self.seg_index(max(a, b - 1))
+        words: list[Word] = []
+        segs = self.segs[i:j + 1]
+        for k in range(i, j + 1):
+            s, base = self.segs[k], self.starts[k]
+            lo, hi = max(a - base, 0), min(b - base, len(s.folded))
+            if hi > lo:
+                words += s.words_in(lo, hi)
+        return self.segs[i].page, words, segs
+
+
+def find_labels(stream: Stream) -> list[Label]:
+    """Every label in the stream, left to right, overlaps resolved to the longest match."""
+    f = stream.folded
+    hits: list[tuple[int, int, str]] = []
+    for kind, rx in _LABEL_RE:
+        for m in rx.finditer(f):
+            a, b = m.span()
+            if b > a and (a == 0 or not f[a - 1].isalnum()) and (b == len(f) or not f[b].isalnum()):
+                hits.append((a, b, kind))
+    hits = [h for h in hits if h[2] != "name" or _title_ok(stream.text, h[0], h[1])]
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[Label] = []
+    last = -1
+    for a, b, kind in hits:
+        if a < last:
+            continue
+        out.append(_finish(stream, kind, a, b))
+        last = out[-1].end
+    return out
+
+
+_TITLE_WORDS = ("ông", "bà")
+
+
+def _title_ok(text: str, a: int, b: int) -> bool:
+    """"ông"/"bà" only with their own marks: "Bá", "ba" (three), "Ông" inside a name are not
+    labels; a label that merely starts with them ("Họ và tên") passes."""
+    t = text[a:b].lower()
+    return not t[:1] in "ob" or t.startswith(_TITLE_WORDS)
+
+
+# Short role words whose folded form is also a common word (bộ, bổ, còn, võ, vô, mè):
+# they count only with their own marks.
+_MARKED = {"cha": "cha", "bo": "bố", "me": "mẹ", "chong": "chồng", "vo": "vợ", "con": "con"}
+
+
+def _role_ok(text: str, folded: str, a: int, b: int) -> bool:
+    last = folded[a:b].split()[-1]
+    return last not in _MARKED or text[b - len(last):b].lower() == _MARKED[last]
+
+
+def _finish(stream: Stream, kind: str, a: int, b: int) -> Label:
+    f = stream.folded
+    role = None
+    pos = b
+    if kind == "name":
+        rm = ROLE_RE.match(f, _skip_blank(f, pos))
+        if rm and (rm.end() == len(f) or not f[rm.end()].isalnum()) \
+                and not re.match(r"ong|ba", f[a:b]) \
+                and _role_ok(stream.text, f, rm.start(), rm.end()):
+            role, pos = rm.lastgroup, rm.end()
+    pm = _PAREN.match(f, pos)
+    if pm:
+        pos = pm.end()
+    cm = _COLON.match(f, pos)
+    colon = ":" in cm.group() or "." in cm.group()
+    return Label(kind, a, pos, cm.end(), role, colon)
+
+
+def _skip_blank(f: str, pos: int) -> int:
+    while pos < len(f) and f[pos] in " \t":
+        pos += 1
+    return pos
+
+
+def role_in(text: str, folded: str) -> str | None:
+    """The role a stretch of text names (a heading, the words before a name), else None: the
+    last role phrase in it counts ("Xét đề nghị của người yêu cầu, cấp cho ..." -> applicant)."""
+    best = None
+    for m in ROLE_RE.finditer(folded):
+        a, b = m.span()
+        if (a == 0 or not folded[a - 1].isalnum()) and (b == len(folded) or not folded[b].isalnum()) \
+                and _role_ok(text, folded, a, b):
+            best = m.lastgroup
+    return best
+
+
+def value_end(stream: Stream, labels: list[Label], i: int) -> int:
+    """Where the value of labels[i] ends at the latest: the next label, and for a labelled line
+    its end. A label that ends its line ("..., số định danh cá nhân" / "0380...") has its value
+    on the next line."""
+    lab = labels[i]
+    nxt = labels[i + 1].start if i + 1 < len(labels) else len(stream.text)
+    end = stream.line_end(lab.value_start)
+    if not stream.text[lab.value_start:end].strip(" .:…\t") and end < nxt:
+        end = stream.line_end(end + 1)
+    return min(end if lab.colon else max(end, nxt), nxt)
+
+
+def evidence(stream: Stream, a: int, b: int, review: bool = False, original: str | None = None,
+             note: str = "") -> dict:
+    """The evidence entry of one value read from stream text [a, b): page, box, confidence (mean
+    word confidence, 0..1), the line(s) it was read from, needs_review (asked for, or a word read
+    under LOW_WORD_CONF) and the original reading when the value differs from it."""
+    page, words, segs = stream.words(a, b)
+    box = union_box(words)
+    low = [w.text for w in words if w.conf < LOW_WORD_CONF]
+    notes = ([note] if note else []) + ([f"low confidence: {' '.join(low)}"] if low else [])
+    return {"page": page, "box": box.as_list() if box else None,
+            "confidence": round(mean_conf(words), 3),
+            "evidence": " / ".join(s.text for s in segs) + (f" [{'; '.join(notes)}]" if notes
+                                                             else ""),
+            "needs_review": bool(review or low), "original": original}
+
+
+def continues(stream: Stream, a: int, b: int, limit: int) -> bool:
+    """Does the line after `b` (a line end) go on with the address that started at `a`? It does
+    when the address so far ends in a comma or the next line opens in lower case, or when the
+    whole next line (up to `limit`, the next label) reads as address parts ("Phổ, tỉnh Quảng
+    Ngãi"), not as running text ("Chủ tịch UBND tỉnh ... nhận được")."""
+    from digitize.fields.persons import address_at
+    text = stream.text
+    nxt = text[b + 1:min(limit, stream.line_end(b + 1))].strip(" ;.")
+    if not nxt:
+        return False
+    if text[a:b].rstrip().endswith(",") or nxt[0].islower():
+        return True
+    rest = re.sub(r"^[^\W\d_]+,\s*", "", nxt)  # "Phổ, tỉnh ...": the end of a name cut short
+    got = address_at(rest)
+    return bool(got) and got == rest.rstrip(",")

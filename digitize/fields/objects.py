@@ -1,0 +1,139 @@
+"""What a result is about besides people: land parcels, household businesses and enterprises,
+buildings, vehicles; and the organisations it names (name, tax code, address).
+
+Read with the label grammar (`labels`): "Thửa đất số", "Tờ bản đồ số", "Diện tích", "Địa chỉ
+thửa đất" make a parcel (an address label while a parcel is open is the parcel's, and is claimed
+from the people); "Tên hộ kinh doanh" and "Mã số hộ kinh doanh" a household business; "Tên doanh
+nghiệp/công ty", "Mã số doanh nghiệp/thuế", "Địa chỉ trụ sở" an enterprise and its organisation;
+a building permit's "Diện tích xây dựng" and "Vị trí xây dựng" a building; "Biển số" a vehicle.
+Numbers keep their printed form ("250,5"); a letter read for a digit is repaired only with the
+original kept and the value sent to review.
+"""
+from __future__ import annotations
+
+import re
+
+from digitize.fields.labels import Label, Stream, continues, evidence, value_end
+from digitize.fields.persons import address_at
+from digitize.fields.text import fold
+
+_DIGITISH = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+_NUMBER = re.compile(r"[0-9OoIl|]+(?:[a-zA-Z](?![a-zA-Z]))?")
+_AREA = re.compile(r"([0-9OoIl|]{1,3}(?:[.,][0-9OoIl|]{3})*(?:[.,][0-9OoIl|]{1,2})?|[0-9]+)"
+                   r"\s*(?:m2|m²|mét\s+vuông|m\b)?")
+_CODE = re.compile(r"[0-9A-Z][0-9A-Z.\- ]{5,20}[0-9A-Z]")
+_PLATE = re.compile(r"[0-9]{2}[A-Z]{1,2}[0-9]?\s*[-.]?\s*[0-9]{3}[.,]?[0-9]{1,2}")
+_SENTENCE_END = re.compile(r";|\.(?=\s+[A-ZĐ])|\n(?=(?:Điều|Căn cứ|Xét|Theo)\b)")
+
+
+def _head(stream: Stream, lab: Label, end: int) -> int:
+    """Where a value starts: after the label's colon, spaces and a repeated "số"."""
+    m = re.match(r"[:\s]*(?:số\s*[:.]?\s*)?", stream.text[lab.value_start:end], re.I)
+    return lab.value_start + (m.end() if m else 0)
+
+
+def _number(stream: Stream, lab: Label, end: int, rx: re.Pattern = _NUMBER) -> tuple[str, dict] | None:
+    a = _head(stream, lab, end)
+    m = rx.match(stream.text, a, max(a, end))
+    if not m or not re.search(r"[0-9]", m.group(1) if m.groups() else m.group()):
+        return None
+    raw = (m.group(1) if m.groups() else m.group()).strip()
+    value = raw if rx is _CODE else raw.translate(_DIGITISH)
+    changed = value != raw
+    b = a + len(raw)
+    return value, evidence(stream, a, b, changed, raw if changed else None,
+                           "letters read for digits" if changed else "")
+
+
+def _text(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] | None:
+    """A labelled text value (to the next label or line end); in running text an address."""
+    a = _head(stream, lab, end) if lab.kind not in ("parcel_address", "org_address", "address") \
+        else lab.value_start
+    text = stream.text
+    if lab.colon:
+        b = end
+        while b < limit and text[b:b + 1] == "\n" and continues(stream, a, b, limit):
+            b = min(limit, stream.line_end(b + 1))
+        value = re.sub(r"\s+", " ", text[a:b]).strip(" ,;.:")
+    else:
+        m = re.match(r"\s*(?:tại\s+)?", text[a:limit])
+        a += m.end()
+        value = address_at(text[a:limit]) or ""
+        b = a + len(value)
+    if not value or not re.search(r"[^\W\d_]", value):
+        return None
+    return value, evidence(stream, a, b)
+
+
+_SHAPES = {
+    "parcel": ("parcel", "map_sheet", "area", "address"),
+    "building": ("address", "area"),
+    "business": ("name", "code"),
+    "enterprise": ("name", "code"),
+    "vehicle": ("plate",),
+}
+# label kind -> (object kind it belongs to, attribute)
+_ATTR = {"parcel": ("parcel", "parcel"), "sheet": ("parcel", "map_sheet"),
+         "area": ("parcel", "area"), "parcel_address": ("parcel", "address"),
+         "business": ("business", "name"), "business_code": ("business", "code"),
+         "org": ("enterprise", "name"), "tax_code": ("enterprise", "code"),
+         "plate": ("vehicle", "plate")}
+
+
+def find_objects(stream: Stream, labels: list[Label]) -> tuple[list[dict], list[dict], set[int]]:
+    """(objects, organisations, indices of labels claimed from the people)."""
+    objects: list[dict] = []
+    orgs: list[dict] = []
+    claimed: set[int] = set()
+    cur: dict | None = None
+    org: dict | None = None
+    for i, lab in enumerate(labels):
+        end = value_end(stream, labels, i)
+        limit = labels[i + 1].start if i + 1 < len(labels) else len(stream.text)
+        if lab.kind == "name":
+            if lab.colon:  # a labelled person's block: what follows is the person's
+                cur = org = None
+            continue
+        if lab.kind == "address" and cur is not None and cur["kind"] in ("parcel", "building") \
+                and cur.get("address") is None:
+            kind, attr = cur["kind"], "address"
+            claimed.add(i)
+        elif lab.kind == "org_address" and org is not None:
+            got = _text(stream, lab, end, limit)
+            if got and org["address"] is None:
+                org["address"], org["evidence"]["address"] = got
+            claimed.add(i)
+            continue
+        elif lab.kind in _ATTR:
+            kind, attr = _ATTR[lab.kind]
+            if kind == "parcel" and attr == "area" and cur is not None and cur["kind"] == "building":
+                kind = "building"
+            if kind == "parcel" and attr == "area" and (cur is None or cur["kind"] != "parcel"):
+                continue  # an area with no parcel open is the building's, or nobody's
+        else:
+            continue
+        if attr in ("parcel", "map_sheet", "code"):
+            got = _number(stream, lab, end, _CODE if attr == "code" else _NUMBER)
+        elif attr == "area":
+            got = _number(stream, lab, end, _AREA)
+        elif attr == "plate":
+            got = _number(stream, lab, end, _PLATE)
+        else:
+            got = _text(stream, lab, end, limit)
+        if got is None:
+            continue
+        if cur is None or cur["kind"] != kind or cur.get(attr) is not None:
+            cur = {"kind": kind, **{k: None for k in _SHAPES[kind]}, "needs_review": False,
+                   "evidence": {}, "_at": lab.start}
+            objects.append(cur)
+        cur[attr], cur["evidence"][attr] = got
+        if kind == "enterprise" and attr == "name":
+            org = {"name": got[0], "tax_code": None, "address": None, "needs_review": False,
+                   "evidence": {"name": got[1]}, "_at": lab.start}
+            orgs.append(org)
+        elif kind == "enterprise" and attr == "code" and org is not None \
+                and org["tax_code"] is None:
+            org["tax_code"], org["evidence"]["tax_code"] = got
+    for x in objects + orgs:
+        x["needs_review"] = any(ev["needs_review"] for ev in x["evidence"].values())
+    return objects, orgs, claimed
