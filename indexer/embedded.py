@@ -10,7 +10,8 @@ Layout (one row per page in the full-text index):
               Vietnamese dictionary (kept in ``meta`` so the file stays readable if the
               built-in one changes).
 * ``records`` one row per record: title, filter columns, fields as JSON.
-* ``keys``    (kind, value, rid) for list filters: d = dossier, p = person ID, w = person word.
+* ``keys``    (kind, value, rid) for list filters: d = dossier, p = person ID (fields),
+              t = person ID printed in the text (`textnorm.id_mentions`), w = person word.
 * ``vocab``   folded alphabetic terms with the number of pages holding them, for
               edit-distance-1 ("OCR typo") expansion.
 
@@ -20,7 +21,8 @@ term on each query: linear in the archive): EXACT_BONUS per query unit the page 
 the query's diacritics ("Hòa" above "Hóa"), PHRASE_BONUS per pair of neighbouring query words
 that are neighbours on the page (read from the text when at most PAIR_WINDOW pages match: a
 selective query, where the order of the first few hits matters most), FIELD_BONUS when the query names the record's own document
-number or person ID; ties go to the newest record. Matching pages beyond the window are counted
+number or person ID, NAME_BONUS when a run of query words is the name of one of the record's
+persons (with the query's marks when it has any); ties go to the newest record. Matching pages beyond the window are counted
 up to COUNT_CAP (`SearchResult.total_exact` is False beyond) and listed newest first. So a
 query costs about the same at any archive size. Fuzzy variants are only tried when the strict
 query finds fewer than ``fuzzy_below`` records, none of them a record whose own document
@@ -42,14 +44,17 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import textnorm as tn
-from .base import BackendUnavailable, Hit, IndexDoc, IndexOutdated, Query, SearchResult
+from .base import (BackendUnavailable, Hit, IndexDoc, IndexOutdated, LineMatch, Query,
+                   SearchResult)
 
 SHIFT = 12  # up to 4095 pages per record, small rowid deltas
 MASK = (1 << SHIFT) - 1
 TOP = (1 << 40) - 1  # rowid = (TOP - rid) << SHIFT | page: the newest record has the lowest rowids
-SCHEMA_VERSION = 2  # layout of this file's tables; a different one means: rebuild
+SCHEMA_VERSION = 3  # layout of this file's tables; a different one means: rebuild (3: t keys)
 EXACT_BONUS = 10.0  # added per query unit the page also has with the query's diacritics
 PHRASE_BONUS = 5.0  # added per pair of neighbouring query words that are neighbours on the page
+EXACT_PAIR_BONUS = 5.0  # ... and again where they are neighbours with the query's diacritics
+NAME_BONUS = 10.0  # a run of query words is the name of one of the record's persons (fields)
 FIELD_BONUS = 10.0  # the record's own document number / person ID is in the query
 COUNT_CAP = 2_000  # matching pages counted per query (total beyond it is a lower bound)
 RANK_CAP = 300  # newest matching pages scored per query
@@ -105,6 +110,28 @@ def _rid(pid: int) -> int:
 
 def _q(tokens: list[str]) -> str:
     return '"' + " ".join(tokens).replace('"', "") + '"'
+
+
+def _contains(toks: list[str], phrase: list[str]) -> bool:
+    """True if `phrase` stands in `toks` as a contiguous sequence."""
+    n = len(phrase)
+    return any(toks[i:i + n] == phrase for i in range(len(toks) - n + 1)
+               if toks[i] == phrase[0])
+
+
+def _word_runs(units: list[tn.QueryUnit], as_units: bool = False) -> list[list]:
+    """Runs of two or more neighbouring one-word query units (the words a name or a phrase
+    typed without quotes is made of): their folded words, or the units themselves."""
+    runs: list[list] = []
+    cur: list[tn.QueryUnit] = []
+    for u in [*units, None]:
+        if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
+            cur.append(u)
+            continue
+        if len(cur) > 1:
+            runs.append(cur if as_units else [x.folded[0] for x in cur])
+        cur = []
+    return runs
 
 
 def _edits1(w: str) -> set[str]:
@@ -258,6 +285,7 @@ class EmbeddedIndex:
                 keys |= {("p", tn.norm_id(str(p))) for p in f.get("person_ids") or []}
                 keys |= {("w", w) for p in f.get("persons") or []
                          for w in tn.folded_tokens(str(p), extras=False)}
+                keys |= {("t", m.value) for p in doc.pages for m in tn.id_mentions(tn.nfc(p.text))}
                 db.executemany("INSERT OR IGNORE INTO keys VALUES(?,?,?)",
                                [(k, v, rid) for k, v in keys if v])
                 prow, frow, erow = [], [], []
@@ -428,10 +456,12 @@ class EmbeddedIndex:
             cut = rows[-1][0] | MASK
         scores = self._scores(rows, units, marks, variants, rids)
         named = self._field_bonus(units, {_rid(r) for r in scores})
+        names = self._name_bonus(units, marks, {_rid(r) for r in scores})
         res.named = bool(named)
         ranked: dict[int, list] = {}
         for r, sc in scores.items():
             sc += FIELD_BONUS if _rid(r) in named else 0.0
+            sc += NAME_BONUS if _rid(r) in names else 0.0
             rec = ranked.setdefault(_rid(r), [sc, {}])
             rec[1][r & MASK] = sc
             rec[0] = max(rec[0], sc)
@@ -469,16 +499,50 @@ class EmbeddedIndex:
                 if r in scores:
                     scores[r] += bonus
         pairs = self._pairs(units, variants)
-        if pairs and len(rows) <= PAIR_WINDOW:
+        phrases = self._exact_phrases(units) if marks else []
+        if (pairs or phrases) and len(rows) <= PAIR_WINDOW:
             # adjacency from the page text: an FTS5 phrase of common words that seldom meet
             # scans far past the window looking for its next match
             for (r,) in rows:
-                toks = tn.fold_tokens(tn.exact_tokens(self._page_text(_rid(r), r & MASK),
-                                                      extras=False))
+                ex = tn.exact_tokens(self._page_text(_rid(r), r & MASK), extras=False)
+                toks = tn.fold_tokens(ex)
                 have_pairs = set(zip(toks, toks[1:]))
                 scores[r] += PHRASE_BONUS * sum(any(p in have_pairs for p in alts)
                                                 for alts in pairs)
+                scores[r] += sum(EXACT_PAIR_BONUS * (len(ph) - 1) for ph in phrases
+                                 if _contains(ex, ph))
+        elif pairs or phrases:
+            self._window_phrases(rows, units, phrases, scores, rids)
         return scores
+
+    def _window_phrases(self, rows: list[tuple], units: list[tn.QueryUnit],
+                        phrases: list[list[str]], scores: dict[int, float],
+                        rids: list[int] | None) -> None:
+        """Phrase bonuses where too many pages match to read them all: each run of query words
+        looked up as an FTS5 phrase among the window's pages (PHRASE_BONUS per pair), then the
+        newest PAIR_WINDOW pages holding a phrase read for it with the query's marks."""
+        found: dict[int, None] = {}
+        for run in _word_runs(units):
+            have = [r for (r,) in self._rows(f"SELECT rowid FROM fo WHERE fo MATCH ?"
+                                             f"{self._window(rows, run[0])}{{rng}}",
+                                             [_q(run)], rids) if r in scores]
+            for r in have:
+                scores[r] += PHRASE_BONUS * (len(run) - 1)
+            found.update(dict.fromkeys(have))
+        quoted = any(len(u.exact) > 1 and not u.number for u in units)
+        cands = sorted(found) if not quoted else [r for (r,) in rows]
+        for r in cands[:PAIR_WINDOW] if phrases else ():
+            ex = tn.exact_tokens(self._page_text(_rid(r), r & MASK), extras=False)
+            scores[r] += sum(EXACT_PAIR_BONUS * (len(ph) - 1) for ph in phrases
+                             if _contains(ex, ph))
+
+    @staticmethod
+    def _exact_phrases(units: list[tn.QueryUnit]) -> list[list[str]]:
+        """Word sequences of the query to find as typed (tone placement aside): quoted phrases
+        and runs of neighbouring words, where they carry marks."""
+        out = [u.exact for u in units if len(u.exact) > 1 and not u.number]
+        out += [[t for u in run for t in u.exact] for run in _word_runs(units, as_units=True)]
+        return [p for p in out if tn.fold_tokens(p) != p]
 
     def _window(self, rows: list[tuple], term: str) -> str:
         """Rowid constraint for looking a term up among the window's pages: a rowid range where
@@ -523,6 +587,75 @@ class EmbeddedIndex:
             f"SELECT rid FROM keys WHERE kind='p' AND value IN ({qk}) AND rid IN ({qr})",
             keys + keys)}
 
+    def _name_bonus(self, units: list[tn.QueryUnit], marks: bool, rids: set[int]) -> set[int]:
+        """Records (of `rids`) one of whose persons is named by a run of query words (with the
+        query's marks, tone placement aside, when it has any)."""
+        out: set[int] = set()
+        runs = [(u.folded, u.exact) for u in units if len(u.exact) > 1 and not u.number]
+        runs += [([u.folded[0] for u in r], [u.exact[0] for u in r])
+                 for r in _word_runs(units, as_units=True)]
+        for folded, exact_words in runs:
+            words = list(dict.fromkeys(folded))
+            cands = set(rids) - out
+            for w in words:
+                if not cands:
+                    break
+                cands &= {r for (r,) in self.db.execute(
+                    f"SELECT rid FROM keys WHERE kind='w' AND value=? AND rid IN "
+                    f"({','.join(map(str, cands))})", (w,))}
+            name = " ".join(exact_words)
+            exact = marks and tn.has_marks(name)
+            for r in cands:
+                persons = self._fields(r).get("persons") or []
+                if any(tn.name_matches(name, str(p), exact) for p in persons):
+                    out.add(r)
+        return out
+
+    def _fields(self, rid: int) -> dict[str, Any]:
+        row = self.db.execute("SELECT fields FROM records WHERE rid=?", (rid,)).fetchone()
+        return json.loads(row[0] or "{}") if row else {}
+
+    def _person_tiers(self, name: str) -> dict[int, tuple[int, int]]:
+        """Records naming a person: rid -> (the name as typed with its marks, in the persons
+        field). Found in the `persons` field (all its words, then the name in a row) and, as a
+        fallback, as a phrase in the page text (the newest COUNT_CAP pages). "As typed" is only
+        asked when the name carries marks, and read from the text for at most RANK_CAP pages."""
+        ex = tn.exact_tokens(name, extras=False)
+        fo = tn.fold_tokens(ex)
+        if not fo:
+            return {}
+        marks = tn.has_marks(name)
+        words = sorted(set(fo), key=self._df)
+        sql = ("SELECT k.rid, r.fields FROM keys k JOIN records r ON r.rid = k.rid "
+               "WHERE k.kind='w' AND k.value=?" + " AND EXISTS(SELECT 1 FROM keys k2 WHERE "
+               "k2.kind='w' AND k2.value=? AND k2.rid=k.rid)" * (len(words) - 1))
+        out: dict[int, tuple[int, int]] = {}
+        for rid, fj in self.db.execute(sql, words):
+            persons = [str(p) for p in json.loads(fj or "{}").get("persons") or []]
+            if any(tn.name_matches(name, p, False) for p in persons):
+                out[rid] = (int(marks and any(tn.name_matches(name, p, True) for p in persons)), 1)
+        pages: dict[int, int] = {}  # rid -> its newest page holding the name (diacritics aside)
+        for (r,) in self.db.execute("SELECT rowid FROM fo WHERE fo MATCH ? ORDER BY rowid "
+                                    f"LIMIT {COUNT_CAP}", (_q(fo),)):
+            pages.setdefault(_rid(r), r)
+        marked = [e for e, f in zip(ex, fo) if e != f]
+        check = [r for rid, r in pages.items() if marks and not out.get(rid, (0, 0))[0]]
+        if marked and check:  # pages with every marked word as typed, then read for the phrase
+            check = [r for (r,) in self.db.execute(
+                f"SELECT rowid FROM ex WHERE ex MATCH ? AND rowid IN "
+                f"({','.join(map(str, check[:RANK_CAP]))})",
+                (" AND ".join(_q([t]) for t in dict.fromkeys(marked)),))]
+        exact = {_rid(r) for r in check[:RANK_CAP] if marks
+                 and tn.find_phrase(self._page_text(_rid(r), r & MASK), name, True)}
+        for rid in pages:
+            e, f = out.get(rid, (0, 0))
+            out[rid] = (max(e, int(rid in exact)), f)
+        return out
+
+    def _df(self, term: str) -> int:
+        row = self.db.execute("SELECT df FROM vocab WHERE term=?", (term,)).fetchone()
+        return row[0] if row else 0
+
     def _named_only(self, units: list[tn.QueryUnit], where: str, args: list[Any]) -> list[int]:
         """Records (within the filters) whose document number is the query, when the query is
         nothing but numbers; newest first."""
@@ -535,7 +668,10 @@ class EmbeddedIndex:
             f"SELECT r.rid FROM records r WHERE r.number_n IN ({qk}){w} "
             f"ORDER BY r.issued DESC, r.rid DESC LIMIT {PER_RECORD_MAX}", keys + args)]
 
-    def _filters(self, q: Query) -> tuple[str, list[Any]]:
+    def _filters(self, q: Query, person: dict[int, tuple[int, int]] | None = None
+                 ) -> tuple[str, list[Any]]:
+        """SQL condition on `records r` for the query's filters (`person`: the records
+        `_person_tiers` found for `q.person`)."""
         conds, args = [], []
         if q.doc_type:
             conds.append("r.doc_type_f = ?"); args.append(tn.fold(q.doc_type))
@@ -551,18 +687,47 @@ class EmbeddedIndex:
         keys = []
         if q.dossier:
             keys.append(("d", tn.norm_number(q.dossier)))
-        if q.person_id:
-            keys.append(("p", tn.norm_id(q.person_id)))
-        if q.person:
-            keys += [("w", w) for w in tn.folded_tokens(q.person, extras=False)]
         for k, v in keys:
             conds.append("r.rid IN (SELECT rid FROM keys WHERE kind=? AND value=?)")
             args += [k, v]
+        if q.person_id:  # in the fields or printed in the text
+            conds.append("r.rid IN (SELECT rid FROM keys WHERE kind IN ('p', 't') AND value=?)")
+            args.append(tn.norm_id(q.person_id))
+        if person is not None:
+            conds.append(f"r.rid IN ({','.join(map(str, person)) or 'NULL'})")
         return " AND ".join(conds), args
 
-    def _hit(self, row: tuple, score: float, pages: list[int], snippet: str) -> Hit:
+    def _hit(self, row: tuple, score: float, pages: list[int], snippet: str,
+             match: LineMatch | None = None) -> Hit:
         return Hit(record_id=row[0], score=score, title=row[1], pages=pages, snippet=snippet,
-                   fields=json.loads(row[2] or "{}"))
+                   fields=json.loads(row[2] or "{}"), match=match)
+
+    def _locate(self, rid: int, q: Query, first: list[int] | None = None
+                ) -> tuple[LineMatch, str] | None:
+        """Where the record's text shows the person the query asks for (`person_id`, else
+        `person`: as typed, then diacritics aside): the line, and a snippet marking it. Pages
+        in `first` are read first, then the others in order."""
+        n = self.db.execute("SELECT npages FROM records WHERE rid=?", (rid,)).fetchone()[0] or 0
+        order = list(dict.fromkeys([*(first or []), *range(1, n + 1)]))
+        texts = {p: self._page_text(rid, p) for p in order}
+        if q.person_id:
+            want = tn.norm_id(q.person_id)
+            for p in order:
+                for m in tn.id_mentions(texts[p]):
+                    if m.value == want:
+                        return self._line_at(texts[p], p, m.line, m.start, m.end)
+            return None
+        for exact in ([True, False] if tn.has_marks(q.person or "") else [False]):
+            for p in order:
+                at = tn.find_phrase(texts[p], q.person or "", exact)
+                if at:
+                    return self._line_at(texts[p], p, *at)
+        return None
+
+    @staticmethod
+    def _line_at(text: str, page: int, line: int, start: int, end: int) -> tuple[LineMatch, str]:
+        raw = text.split("\n")[line - 1]
+        return LineMatch(page, line, " ".join(raw.split())), tn.mark_span(raw, start, end)
 
     def _page_text(self, rid: int, page: int) -> str:
         row = self.db.execute("SELECT textz FROM pages WHERE id=?",
@@ -573,9 +738,10 @@ class EmbeddedIndex:
         """Run a query; see the module doc for matching and ranking rules."""
         self._ready()
         units, marks = tn.query_units(query.text or "")
-        where, args = self._filters(query)
+        person = self._person_tiers(query.person) if query.person else None
+        where, args = self._filters(query, person)
         if not units:
-            return self._list(query, where, args)
+            return self._list(query, where, args, person)
         filt, rids = "", None
         if where:
             found = [r for (r,) in self.db.execute(
@@ -619,6 +785,8 @@ class EmbeddedIndex:
                 order += [(r, fmatch, None) for r in more.tail if r not in seen]
                 total, exact = max(total, more.total), exact and more.exact
                 fuzzy_terms = {v for vs in variants.values() for v in vs}
+        if person:  # the person named as typed, then in the fields, before text mentions
+            order.sort(key=lambda o: person.get(o[0], (0, 0)), reverse=True)  # stable
         ex_terms = {t for u in units for t in u.exact}
         fo_terms = {t for u in units for t in u.folded + [x for a in u.alts for x in a]}
         hits = []
@@ -629,9 +797,15 @@ class EmbeddedIndex:
             best = sorted(pages, key=lambda p: (-pages[p], p))
             # spelling variants are marked only where they found the record: a record that
             # matched as typed shows the words typed ("an", not the "Căn" near it)
-            snip = tn.snippet(self._page_text(rid, best[0]), ex_terms,
-                              fo_terms | (fuzzy_terms if m is not match else set()))
-            hits.append(self._hit(rec, score, best, snip))
+            fo = fo_terms | (fuzzy_terms if m is not match else set())
+            text = self._page_text(rid, best[0])
+            snip, at = tn.snippet(text, ex_terms, fo), tn.best_line(text, ex_terms, fo)
+            where_ = LineMatch(best[0], *at) if at else None
+            if query.person_id or query.person:  # show the person's line if the text has it
+                found = self._locate(rid, query, [best[0]])
+                if found:
+                    where_, snip = found
+            hits.append(self._hit(rec, score, best, snip, where_))
         facets = {}
         if query.facets:
             facets = self._facets(",".join(str(r) for r, _, _ in order) or "NULL")
@@ -644,18 +818,34 @@ class EmbeddedIndex:
             (match, _pid(rid, 1), _pid(rid, MASK))).fetchall()
         return {r & MASK: 0.0 for (r,) in rows} or {1: 0.0}
 
-    def _list(self, q: Query, where: str, args: list[Any]) -> SearchResult:
-        """Filter-only query: matching records, newest issued_date first."""
+    def _list(self, q: Query, where: str, args: list[Any],
+              person: dict[int, tuple[int, int]] | None = None) -> SearchResult:
+        """Filter-only query: matching records, newest first (issued date, then ingest). With
+        `person` (see `_person_tiers`): the name as typed first, then holders named in the
+        fields before mentions in the text, each newest first. A person ID or name shows the
+        page and line where the text carries it."""
         w = f"WHERE {where}" if where else ""
-        total = self.db.execute(f"SELECT count(*) FROM records r {w}", args).fetchone()[0]
-        rows = self.db.execute(
-            f"SELECT r.rid, r.record_id, r.title, r.fields FROM records r {w} "
-            "ORDER BY r.issued DESC, r.rid DESC LIMIT ? OFFSET ?",
-            [*args, q.limit, q.offset]).fetchall()
+        newest = "r.issued DESC, r.ingested_at DESC, r.rid DESC"
+        if person is None:
+            total = self.db.execute(f"SELECT count(*) FROM records r {w}", args).fetchone()[0]
+            rids = [r for (r,) in self.db.execute(
+                f"SELECT r.rid FROM records r {w} ORDER BY {newest} LIMIT ? OFFSET ?",
+                [*args, q.limit, q.offset])]
+        else:
+            every = [r for (r,) in self.db.execute(
+                f"SELECT r.rid FROM records r {w} ORDER BY {newest}", args)]
+            every.sort(key=lambda r: person[r], reverse=True)  # stable: newest first within
+            total, rids = len(every), every[q.offset:q.offset + q.limit]
         hits = []
-        for rid, *rec in rows:
-            text = self._page_text(rid, 1)
-            hits.append(self._hit(tuple(rec), 0.0, [], " ".join(text.split()[:24])))
+        for rid in rids:
+            rec = self.db.execute("SELECT record_id, title, fields FROM records WHERE rid=?",
+                                  (rid,)).fetchone()
+            found = self._locate(rid, q) if q.person_id or q.person else None
+            if found:
+                hits.append(self._hit(rec, 0.0, [found[0].page], found[1], found[0]))
+            else:
+                text = self._page_text(rid, 1)
+                hits.append(self._hit(rec, 0.0, [], " ".join(text.split()[:24])))
         facets = self._facets(f"SELECT rid FROM records r {w}", args) if q.facets else {}
         return SearchResult(hits=hits, total=total, facets=facets)
 

@@ -20,7 +20,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-NORM_VERSION = 2  # 2: digit groups with O for 0 joined; spaced document numbers compacted
+NORM_VERSION = 3  # 2: digit groups with O for 0 joined; spaced document numbers compacted
+# 3: norm_id reads l/I as 1 and keeps passport numbers
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 _VOWEL_MODS = "\u0302\u0306\u031b"  # circumflex, breve, horn
@@ -233,9 +234,143 @@ def norm_number(s: str) -> str:
     return "".join(_digits_o(p) for p in _ALNUM_RE.findall(s))
 
 
+_PASSPORT_RE = re.compile(r"[A-Z]\d{7,8}")
+_ID_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "L": "1", "|": "1"})
+
+
 def norm_id(s: str) -> str:
-    """Personal ID compare form: only digits, O read as 0 ("O380 8500 1234" -> "038085001234")."""
-    return "".join(c for c in s.replace("O", "0").replace("o", "0") if c.isdigit())
+    """Personal ID compare form, as typed or as printed: separators dropped, O/o read as 0 and
+    l/I as 1, only digits kept ("O34.O85 OOl-234" -> "034085001234"); a passport number
+    (one letter, 7-8 digits) stays itself, upper-case ("c 1234567" -> "C1234567")."""
+    t = re.sub(r"[\s.\-/]", "", nfc(s)).upper()
+    if _PASSPORT_RE.fullmatch(t):
+        return t
+    return "".join(c for c in t.translate(_ID_DIGITS) if c.isdigit())
+
+
+# A printed group of an ID: digits, with O/o for 0 and l/I/| for 1 as OCR reads them.
+_ID_GROUP_RE = re.compile(r"[0-9OoIl|]+")
+# What may stand between two groups of one printed ID: a space or two, a dot or a dash.
+_ID_GAP_RE = re.compile(r"[ \t]{1,2}|[ \t]?[.\-][ \t]?")
+_ID_LENGTHS = (9, 12)  # CMND, CCCD / số định danh cá nhân
+_PASSPORT_TEXT_RE = re.compile(r"(?<![^\W_])[A-Z][ \t]?\d{7}(?![^\W_])")
+
+
+@dataclass(frozen=True)
+class IdMention:
+    """A personal ID printed in a page's text: its `norm_id` form and where it stands."""
+
+    value: str
+    line: int  # 1-based line of the page
+    start: int  # span in that line
+    end: int
+
+
+_ID_MIN_DIGITS = 5  # real digits an ID must show (the rest may be O/l/I read for 0/1)
+
+
+def _id_chains(line: str) -> list[list[tuple[str, int, int, int]]]:
+    """Runs of digit groups that may be one printed ID: [(digits, real digits, start, end)]
+    per run. A group is a whole word (or a whole part between dots/dashes)."""
+    chains: list[list[tuple[str, int, int, int]]] = []
+    prev_end = -1
+    for m in _ID_GROUP_RE.finditer(line):
+        s, e = m.span()
+        if (s and line[s - 1].isalnum()) or (e < len(line) and line[e].isalnum()):
+            continue
+        g = m.group()
+        item = (g.translate(_ID_DIGITS), sum(c.isdigit() for c in g), s, e)
+        if chains and _ID_GAP_RE.fullmatch(line[prev_end:s]):
+            chains[-1].append(item)
+        else:
+            chains.append([item])
+        prev_end = e
+    return chains
+
+
+def id_mentions(text: str) -> list[IdMention]:
+    """Personal IDs printed in a text however OCR spaced or misread them: "0340 8500 1234",
+    "034.085.001.234", "034-085-00l-234", "O34O85OO1234" all give "034085001234".
+
+    A run of digit groups counts whole when it holds 9 or 12 digits; otherwise its leading and
+    trailing groups that do (an ID followed by a year, a number before an ID). Longer digit
+    strings ("9034085001234") are not cut into IDs. Passport numbers (a capital letter and 7
+    digits) are found too."""
+    out: list[IdMention] = []
+    for ln, line in enumerate(text.split("\n"), start=1):
+        for chain in _id_chains(line):
+            n = len(chain)
+            spans = [(0, n)] + [(0, k) for k in range(1, n)] + [(k, n) for k in range(1, n)]
+            seen: set[str] = set()
+            for a, b in spans:
+                digits = "".join(g[0] for g in chain[a:b])
+                real = sum(g[1] for g in chain[a:b])
+                if len(digits) in _ID_LENGTHS and real >= _ID_MIN_DIGITS and digits not in seen:
+                    seen.add(digits)
+                    out.append(IdMention(digits, ln, chain[a][2], chain[b - 1][3]))
+                if a == 0 and b == n and len(digits) in _ID_LENGTHS:
+                    break  # the whole run is the ID: its parts are not
+        for m in _PASSPORT_TEXT_RE.finditer(line):
+            out.append(IdMention(norm_id(m.group()), ln, m.start(), m.end()))
+    return out
+
+
+def _line_tokens(text: str) -> list[tuple[str, str, int, int, int]]:
+    """(exact, folded, line, start, end) of each alphanumeric token of a text, in order."""
+    out = []
+    for ln, line in enumerate(nfc(text).split("\n"), start=1):
+        for m in _ALNUM_RE.finditer(line):
+            t = m.group().lower()
+            e = _canon_word(t) if t.isalpha() else _digits_o(t)
+            out.append((e, _fold_token(e), ln, m.start(), m.end()))
+    return out
+
+
+def find_phrase(text: str, phrase: str, exact_marks: bool) -> tuple[int, int, int] | None:
+    """(line, start, end) of the first place where `phrase` stands in `text` as a sequence of
+    words: with the phrase's own marks (tone placement aside) when `exact_marks`, else
+    diacritics ignored. A phrase running onto the next line is reported on its first line."""
+    ex = exact_tokens(phrase, extras=False)
+    if not ex:
+        return None
+    want = ex if exact_marks else fold_tokens(ex)
+    col = 0 if exact_marks else 1
+    toks = _line_tokens(text)
+    n = len(want)
+    for i in range(len(toks) - n + 1):
+        if all(toks[i + k][col] == want[k] for k in range(n)):
+            first, last = toks[i], toks[i + n - 1]
+            end = last[4] if last[2] == first[2] else len(text.split("\n")[first[2] - 1])
+            return first[2], first[3], end
+    return None
+
+
+def name_matches(name: str, candidate: str, exact_marks: bool) -> bool:
+    """True if the words of `name` stand in a row in `candidate` (a holder's name), with the
+    marks as typed (tone placement aside) when `exact_marks`, else diacritics ignored."""
+    a = exact_tokens(name, extras=False)
+    b = exact_tokens(candidate, extras=False)
+    if not exact_marks:
+        a, b = fold_tokens(a), fold_tokens(b)
+    n = len(a)
+    return bool(a) and any(b[i:i + n] == a for i in range(len(b) - n + 1))
+
+
+def best_line(text: str, ex: set[str], fo: set[str]) -> tuple[int, str] | None:
+    """(1-based line, its text) of the line holding the most words that match the query's
+    exact (`ex`) or folded (`fo`) terms, the same rule `snippet` marks words by."""
+    best, top = None, 0
+    for ln, line in enumerate(text.split("\n"), start=1):
+        n = sum(not ex.isdisjoint(e) or not fo.isdisjoint(f)
+                for e, f in map(_word_forms, line.split()))
+        if n > top:
+            best, top = (ln, " ".join(line.split())), n
+    return best
+
+
+def mark_span(line: str, start: int, end: int) -> str:
+    """A line with one span marked [like this], whitespace collapsed (a hit's snippet)."""
+    return " ".join((line[:start] + "[" + line[start:end] + "]" + line[end:]).split())
 
 
 @dataclass

@@ -103,3 +103,33 @@ def test_spaced_document_number_is_compacted():
     assert "04qđubnd" in tn.exact_tokens("Số: 04 / QĐ - UBND ngày 5")
     assert "212khtu" in tn.exact_tokens("Kế hoạch số 212 - KH/TU")
     assert "04qđubnd" in tn.exact_tokens("Số: O4/QĐ-UBND")
+
+
+def test_norm_id_as_typed():
+    from indexer.textnorm import norm_id
+    for typed in ("034085001234", "0340 8500 1234", "034.085.001.234", "034-085-001-234",
+                  "O34O85OO1234", "o34 o85 ool 234", "O34O85OOI234"):
+        assert norm_id(typed) == "034085001234", typed
+    assert norm_id("c 1234567") == "C1234567"  # a passport keeps its letter
+
+
+def test_id_mentions_in_running_text():
+    from indexer.textnorm import id_mentions
+    text = ("Xét đề nghị của ông (bà) Lê Văn A,\nsố định danh cá nhân 0340 8500 1234, "
+            "CMND 123.456.789 cấp năm 2010\nĐiện thoại 9034085001234; CCCD 034085001235 1985")
+    got = [(m.value, m.line) for m in id_mentions(text)]
+    assert got == [("034085001234", 2), ("123456789", 2), ("034085001235", 3)]
+    m = id_mentions(text)[0]
+    assert text.split("\n")[1][m.start:m.end] == "0340 8500 1234"
+    assert [m.value for m in id_mentions("Số CCCD: O34-O85-OOl-234")] == ["034085001234"]
+    assert id_mentions("ngày 02/01/2022, số 15/QĐ-UBND, 1.500.000 đồng") == []
+
+
+def test_find_phrase_and_name_matches_keep_tone_marks_apart():
+    from indexer.textnorm import find_phrase, name_matches
+    text = "Cấp cho ông Hoàng Minh Hóa,\nthường trú tại xã Tịnh Hòa.\nông HOÀNG MINH HOÀ"
+    assert find_phrase(text, "Hoàng Minh Hòa", True) == (3, 4, 18)
+    assert find_phrase(text, "Hoàng Minh Hòa", False) == (1, 12, 26)
+    assert name_matches("Minh Hoà", "Hoàng Minh Hòa", True)
+    assert not name_matches("Minh Hòa", "Hoàng Minh Hóa", True)
+    assert name_matches("minh hoa", "Hoàng Minh Hóa", False)
