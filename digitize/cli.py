@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from digitize import __version__, service
+from digitize import __version__, present, service
 from digitize.config import from_env
 from digitize.errors import EXIT_FAILED_ITEMS, EXIT_OK, DigitizeError
 
@@ -79,7 +79,7 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json)
         raise click.UsageError("give PATHS to ingest, or --manifest FILE.csv")
     settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang)
     failed = 0
-    with service.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar, \
+    with present.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar, \
             service.batch_report(report) as rep:
         for out in service.ingest_batch(settings, list(paths), manifest, bar):
             failed += out.status == "failed"
@@ -87,7 +87,7 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json)
             if as_json:
                 _emit_json(out.to_dict())
             else:
-                bar.write(service.describe_outcome(out))
+                bar.write(present.describe_outcome(out))
     sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
 
 
@@ -123,7 +123,7 @@ def search(query, archive, limit, offset, doc_type, issuer, number, date_from, d
         _emit_json({"total": result.total, "hits": [asdict(h) for h in result.hits],
                     "facets": result.facets})
         return
-    click.echo(service.format_hits(result, offset))
+    click.echo(present.format_hits(result, offset))
 
 
 @main.command()
@@ -137,7 +137,7 @@ def show(record_id, archive, as_json):
     if as_json:
         _emit_json(doc)
     else:
-        click.echo(service.format_record(doc))
+        click.echo(present.format_record(doc))
 
 
 @main.command()
@@ -272,7 +272,7 @@ def watch(in_dir, archive, interval, settle, once, jobs, as_json):
     for out in service.watch(settings, in_dir, interval, settle, once):
         failed += out.status == "failed"
         click.echo(json.dumps(out.to_dict(), ensure_ascii=False) if as_json
-                   else service.describe_outcome(out))
+                   else present.describe_outcome(out))
     sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from concurrent.futures import (FIRST_COMPLETED, Future, ProcessPoolExecutor,
@@ -22,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 from digitize import record as rec
 from digitize.config import Settings
-from digitize.discover import DocumentInput, discover, show_path
+from digitize.discover import DocumentInput, show_path
 from digitize.dedup import find_probable_duplicate
 from digitize.errors import BackendError, DigitizeError, StorageError
 from digitize.fields import extract_fields
@@ -173,12 +172,6 @@ class Ingestor:
         self.engine = EngineSettings(lang=self.s.lang, timeout_s=self.s.page_timeout_s)
         self._engine: TesseractEngine | None = None  # for digit re-reads in this process
         self._copier: ThreadPoolExecutor | None = None  # copies originals while pages are read
-
-    def run(self, paths: list[Path]) -> Iterator[DocOutcome]:
-        docs, skipped = discover(paths)
-        yield from self.run_documents(docs, [
-            DocOutcome(show_path(sk.path), [show_path(sk.path)], "failed",
-                       error=f"{show_path(sk.path)}: {sk.reason}") for sk in skipped])
 
     def run_documents(self, docs: list[DocumentInput],
                       failed: list[DocOutcome] | None = None) -> Iterator[DocOutcome]:

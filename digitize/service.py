@@ -1,4 +1,4 @@
-"""The library calls behind each CLI command, and how their results are shown to a person.
+"""The library calls behind each CLI command (digitize.present shows their results to a person).
 
 Each function opens what it needs from the Settings, does one job and closes it again, so a
 script can call them exactly as the CLI does.
@@ -10,7 +10,7 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Protocol
 
 from digitize import curation, export as exports, record as rec
 from digitize.config import Settings
@@ -19,42 +19,12 @@ from digitize.pipeline import DocOutcome, Ingestor, Store
 from indexer.base import Query, SearchResult
 
 
-class _Bar:
-    """A tqdm progress bar on stderr, or a silent stand-in."""
+class Progress(Protocol):
+    """What ingest reports its progress to (digitize.present.ProgressBar fits)."""
 
-    def __init__(self, enabled: bool):
-        self._bar = None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-            self._bar = tqdm(total=0, unit="page", file=sys.stderr, dynamic_ncols=True)
+    def update(self) -> None: ...
 
-    def set_total(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.total = n
-            self._bar.refresh()
-
-    def update(self) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
-
-    def write(self, line: str) -> None:
-        if self._bar is not None:
-            self._bar.write(line, file=sys.stdout)
-        else:
-            print(line, flush=True)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
-@contextlib.contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[_Bar]:
-    bar = _Bar(enabled)
-    try:
-        yield bar
-    finally:
-        bar.close()
+    def set_total(self, n: int) -> None: ...
 
 
 @contextlib.contextmanager
@@ -69,52 +39,9 @@ def open_store(settings: Settings) -> Iterator[Store]:
         store.close()
 
 
-def ingest(settings: Settings, paths: list[Path], bar: _Bar | None = None) -> Iterator[DocOutcome]:
-    with open_store(settings) as store:
-        ing = Ingestor(store, on_page=bar.update if bar else None,
-                       on_total=bar.set_total if bar else None)
-        try:
-            yield from ing.run(paths)
-        finally:
-            ing.close()
-
-
-def describe_outcome(o: DocOutcome) -> str:
-    if o.status == "stored":
-        paths = ", ".join(f"{n} {k}" for k, n in o.text_paths.items())
-        blank = f"; blank page(s) {', '.join(map(str, o.blank_pages))}" if o.blank_pages else ""
-        return (f"stored    {o.record_id}  {o.name}  ({o.pages} page(s): {paths}{blank}; "
-                f"{o.seconds}s)")
-    if o.status == "duplicate":
-        return f"duplicate {o.record_id}  {o.name}  ({o.error})"
-    return f"FAILED    {o.error}"
-
-
 def search(settings: Settings, query: Query) -> SearchResult:
     with open_store(settings) as store:
         return store.index.search(query)
-
-
-def format_hits(result: SearchResult, offset: int = 0) -> str:
-    if not result.hits:
-        return "no matching record"
-    lines = [f"{result.total} record(s)"]
-    for i, h in enumerate(result.hits, start=offset + 1):
-        f = h.fields
-        meta = "  ".join(str(f[k]) for k in ("number", "doc_type", "issued_date") if f.get(k))
-        pages = ",".join(str(p) for p in h.pages[:5])
-        lines.append(f"{i:>3}. {h.record_id}  {h.title[:90]}")
-        if meta:
-            lines.append(f"     {meta}")
-        if h.match:  # the line that matched: where to look on the scan
-            lines.append(f"     page {h.match.page}, line {h.match.line}: "
-                         f"{h.snippet or h.match.text[:160]}")
-        elif h.snippet:
-            lines.append(f"     page {pages}: {h.snippet}" if pages else f"     {h.snippet}")
-    for name, counts in result.facets.items():
-        top = ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])
-        lines.append(f"{name}: {top}")
-    return "\n".join(lines)
 
 
 def _resolve(store: Store, record_id: str) -> str:
@@ -137,28 +64,6 @@ def show(settings: Settings, record_id: str) -> dict[str, Any]:
         doc["dossiers"] = store.catalogue.dossiers_of(rid)
         doc["history"] = store.catalogue.history(rid)
         return doc
-
-
-def format_record(doc: dict[str, Any]) -> str:
-    lines = [f"record   {doc['id']}", f"title    {doc.get('title', '')}",
-             f"pages    {doc.get('page_count')}  ({json.dumps(doc.get('text_paths', {}))})",
-             f"pdf/a    {doc.get('pdf')}  (PDF/A-{doc.get('pdfa')})"]
-    for f in doc.get("source_files", []):
-        lines.append(f"original {f['name']}  sha256 {f['sha256'][:16]}…  from {f['source_path']}")
-    if doc.get("dossiers"):
-        lines.append(f"dossiers {', '.join(doc['dossiers'])}")
-    fields = doc.get("fields", {})
-    if fields:
-        lines.append("fields:")
-        for name, f in fields.items():
-            flag = "  [review]" if f.get("needs_review") else ""
-            where = f"  (p{f['page']})" if f.get("page") else ""
-            lines.append(f"  {name:<16} {json.dumps(f.get('value'), ensure_ascii=False)}"
-                         f"{where}{flag}")
-    lines.append("history:")
-    for ev in doc.get("history", []):
-        lines.append(f"  {ev['at']}  {ev['actor']}  {ev['action']}  {ev['outcome']}")
-    return "\n".join(lines)
 
 
 def _selection(store: Store, record_ids: list[str] | None, dossier: str | None) -> list[str] | None:
@@ -255,7 +160,7 @@ dossier_code_problem = curation.dossier_code_problem
 
 # batches, fixity, transfer and watching ------------------------------------------------------
 def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = None,
-                 bar: _Bar | None = None) -> Iterator[DocOutcome]:
+                 bar: Progress | None = None) -> Iterator[DocOutcome]:
     """`ingest` over folders/files and/or a batch manifest CSV (see digitize.batch)."""
     from digitize.batch import ManifestError, load_manifest
     from digitize.discover import discover, show_path
