@@ -142,18 +142,49 @@ def show(record_id, archive, as_json):
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "bagit"]), default="jsonl",
-              show_default=True, help="bagit: a BagIt bag folder for transfer to an archive.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "bagit", "tt05"]),
+              default="jsonl", show_default=True,
+              help="bagit: a BagIt bag folder; tt05: the Circular 05/2025/TT-BNV package of a "
+                   "dossier (a new folder inside OUT).")
 @click.option("--names", type=click.Choice(["digitize", "tt05"]), default="digitize",
               show_default=True, help="Column names: ours, or Circular 05/2025/TT-BNV's.")
 @click.option("--record", "records", multiple=True, metavar="ID",
               help="Only this record (id or unique prefix); repeat for more.")
 @click.option("--dossier", help="Only the records linked to this dossier.")
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
-def export(out, fmt, names, records, dossier, archive):
+@click.option("--file-code", help="tt05: the archive's dossier code (fileCode: agency id, year, "
+                                  "number and notation).")
+@click.option("--title", help="tt05: the dossier's title.")
+@click.option("--retention", metavar="01-07",
+              help="tt05: retention (maintenance): 01 permanent, 02 70 years ... 07 other.")
+@click.option("--access", metavar="01-03", help="tt05: access (mode): 01 public, 02 "
+                                                "conditional, 03 confidential.")
+@click.option("--paper-code", help="tt05: code of the paper dossier (paperFileCode).")
+@click.option("--sheets", type=click.IntRange(0), help="tt05: sheets of paper (numberOfPaper).")
+@click.option("--fonds", default="", help="tt05: fonds code (mã phông).")
+@click.option("--agency", default="", help="tt05: the agency handing the dossier over.")
+@click.option("--zip", "as_zip", is_flag=True, help="tt05: zip the package.")
+def export(out, fmt, names, records, dossier, archive, file_code, title, retention, access,
+           paper_code, sheets, fonds, agency, as_zip):
     """Export records (text, fields, metadata) to OUT ('-' for stdout; a new folder for
-    --format bagit): every record, or those chosen with --record and --dossier."""
+    --format bagit): every record, or those chosen with --record and --dossier.
+
+    \b
+    --format tt05 writes the package a Vietnamese archive takes in (Circular 05/2025/TT-BNV,
+    E-ARK CSIP): METS, EAD for the dossier and each document, PREMIS with checksums and
+    history, the PDF/A files (the signed copy where there is one). Values the records do not
+    carry come from the options above or the batch manifest's columns; every missing one is
+    listed.
+    """
     settings = from_env(archive=archive)
+    if fmt == "tt05":
+        from digitize.tt05 import PackageOptions
+
+        opts = PackageOptions(file_code, title, retention, access, paper_code, sheets, fonds,
+                              agency, zip=as_zip)
+        path = service.export_tt05(settings, out, opts, list(records), dossier)
+        click.echo(f"wrote {path}", err=True)
+        return
     n = service.export(settings, out, fmt, names, list(records), dossier)
     click.echo(f"exported {n} record(s) to {out}", err=True)
 

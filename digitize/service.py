@@ -93,6 +93,15 @@ def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digi
     return export_bag(settings, out, chosen)
 
 
+def export_tt05(settings: Settings, out: Path, opts, record_ids: list[str] | None = None,
+                dossier: str | None = None) -> Path:
+    """The Circular 05/2025 package of the chosen records (see digitize.tt05)."""
+    from digitize.tt05 import export_package
+    with open_store(settings) as store:
+        chosen = _selection(store, record_ids, dossier) or []
+        return export_package(store, out, chosen, opts)
+
+
 def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str) -> int:
     """`docs` as JSON lines or CSV rows into `out` (opened only now: a bad selection leaves no
     empty file behind)."""
