@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from digitize import __version__, present, service
+from digitize import __version__, present, service, validate
 from digitize.config import from_env
 from digitize.errors import EXIT_FAILED_ITEMS, EXIT_OK, DigitizeError
 
@@ -20,6 +20,31 @@ ARCHIVE_HELP = "Archive folder (default: $DIGITIZE_ARCHIVE, else ./archive)."
 
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _date_bound(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--from/--to as an ISO date: a year or a month stands for its first (--from) or last
+    (--to) day; an impossible or unreadable date is a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return validate.date_bound(value, end=param.name == "date_to")
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx, param) from e
+
+
+def _dossier_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A dossier code, trimmed; an empty one is a usage error. Codes that are stored (ingest,
+    link) and do not follow the national portal's format are kept with a warning."""
+    if value is None:
+        return None
+    try:
+        code, problem = validate.dossier_code(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx, param) from e
+    if problem and ctx.command.name in ("ingest", "link"):
+        click.echo(f"digitize: warning: dossier code {code!r}: {problem}", err=True)
+    return code
 
 
 def _emit_json(obj: Any) -> None:
@@ -60,7 +85,8 @@ def main() -> None:
               help="Batch manifest CSV: file, document, page, then archive metadata columns.")
 @click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
               help="Write every input with its outcome and error to this CSV.")
-@click.option("--dossier", help="Attach every ingested record to this dossier (hồ sơ) code.")
+@click.option("--dossier", callback=_dossier_code,
+              help="Attach every ingested record to this dossier (hồ sơ) code.")
 @click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default=True,
               help="Worker processes; 0 means one per CPU core.")
 @click.option("--pdfa", type=click.Choice(["2b", "1b"]), default="2b", show_default=True,
@@ -73,21 +99,23 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json)
     A PDF or multi-page TIFF is one document; images named NAME_p1.png, NAME_p2.png ... in one
     folder are the pages of one document. Each document becomes a record with the original files,
     a searchable PDF/A, the OCR text and word boxes. Running the same command again resumes:
-    documents already archived are reported as duplicates. Exit status 1 if any document failed.
+    documents already archived are reported as duplicates. Exit status 1 if any document failed,
+    2 if --lang names a Tesseract model that is not installed, 3 if PATHS hold no scan at all.
     """
     if not paths and not manifest:
         raise click.UsageError("give PATHS to ingest, or --manifest FILE.csv")
     settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang)
     failed = 0
-    with present.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar, \
-            service.batch_report(report) as rep:
-        for out in service.ingest_batch(settings, list(paths), manifest, bar):
-            failed += out.status == "failed"
-            rep.add_outcome(out)
-            if as_json:
-                _emit_json(out.to_dict())
-            else:
-                bar.write(present.describe_outcome(out))
+    with present.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar:
+        outcomes = service.ingest_batch(settings, list(paths), manifest, bar)  # checks inputs
+        with service.batch_report(report) as rep:
+            for out in outcomes:
+                failed += out.status == "failed"
+                rep.add_outcome(out)
+                if as_json:
+                    _emit_json(out.to_dict())
+                else:
+                    bar.write(present.describe_outcome(out))
     sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
 
 
@@ -99,9 +127,13 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json)
 @click.option("--type", "doc_type", help="Only this document type, e.g. 'QUYẾT ĐỊNH'.")
 @click.option("--issuer", help="Only documents of this issuer.")
 @click.option("--number", help="Only this number and symbol, e.g. 15/QĐ-UBND.")
-@click.option("--from", "date_from", help="Issued on or after this date (YYYY-MM-DD).")
-@click.option("--to", "date_to", help="Issued on or before this date (YYYY-MM-DD).")
-@click.option("--dossier", help="Only records linked to this dossier.")
+@click.option("--from", "date_from", callback=_date_bound, metavar="DATE",
+              help="Issued on or after this day: YYYY-MM-DD, DD/MM/YYYY, MM/YYYY or YYYY "
+                   "(a month or year from its first day).")
+@click.option("--to", "date_to", callback=_date_bound, metavar="DATE",
+              help="Issued on or before this day, written as for --from (a month or year up to "
+                   "its last day).")
+@click.option("--dossier", callback=_dossier_code, help="Only records linked to this dossier.")
 @click.option("--person-id", help="Only records naming this personal ID number.")
 @click.option("--person", help="Only records naming this person.")
 @click.option("--facets", is_flag=True, help="Also count hits by type, issuer and year.")
@@ -115,6 +147,9 @@ def search(query, archive, limit, offset, doc_type, issuer, number, date_from, d
     Quote a phrase to match it exactly: digitize search '"quyền sử dụng đất"'.
     """
     from indexer.base import Query
+    if date_from and date_to and date_from > date_to:
+        raise click.BadParameter(f"--from {date_from} is after --to {date_to}",
+                                 param_hint="'--from'")
     settings = from_env(archive=archive, backend=backend, es_url=es_url)
     q = Query(query, doc_type, issuer, number, date_from, date_to, dossier, person_id, person,
               limit, offset, facets)
@@ -150,7 +185,7 @@ def show(record_id, archive, as_json):
               show_default=True, help="Column names: ours, or Circular 05/2025/TT-BNV's.")
 @click.option("--record", "records", multiple=True, metavar="ID",
               help="Only this record (id or unique prefix); repeat for more.")
-@click.option("--dossier", help="Only the records linked to this dossier.")
+@click.option("--dossier", callback=_dossier_code, help="Only the records linked to this dossier.")
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
 @click.option("--file-code", help="tt05: the archive's dossier code (fileCode: agency id, year, "
                                   "number and notation).")
@@ -237,31 +272,28 @@ def set_(record_id, field, value, archive, user):
 
 @main.command()
 @click.argument("record_id")
-@click.option("--dossier", required=True, help="Dossier code, e.g. H15.50.05.13-261008-0975.")
+@click.option("--dossier", required=True, callback=_dossier_code,
+              help="Dossier code (mã hồ sơ), e.g. 000.00.15.H55-250207-0001; codes in another "
+                   "format are kept with a warning.")
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
 @click.option("--user", help="Who links it (default: the login name).")
 def link(record_id, dossier, archive, user):
     """Attach a stored result to a (new) dossier without copying it (tái sử dụng kết quả)."""
     settings = from_env(archive=archive)
-    problem = service.dossier_code_problem(dossier)
-    if problem:
-        click.echo(f"digitize: warning: dossier code {dossier!r}: {problem}", err=True)
     done = service.link(settings, record_id, dossier, user)
     click.echo(f"{'linked' if done else 'already linked'}: {record_id} -> {dossier}")
 
 
 @main.command()
-@click.argument("code")
+@click.argument("code", callback=_dossier_code)
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
 def dossier(code, archive, as_json):
-    """List the records a dossier (hồ sơ) holds."""
+    """List the records a dossier (hồ sơ) holds. Exit status 3 if it holds none."""
     rows = service.dossier(from_env(archive=archive), code)
     if as_json:
         _emit_json({"dossier": code, "records": rows})
         return
-    if not rows:
-        click.echo(f"dossier {code} holds no record", err=True)
     for r in rows:
         click.echo(f"{r['record_id']}  {r['number'] or '-'}  {r['issued_date'] or '-'}  "
                    f"{r['pages']}p  {r['title'][:80]}")
@@ -299,8 +331,12 @@ def watch(in_dir, archive, interval, settle, once, jobs, as_json):
     """Ingest documents dropped into IN_DIR once their files stop changing. Finished inputs move
     to IN_DIR/.done/, failed ones to IN_DIR/.failed/ (with NAME.error.txt). Safe to restart."""
     settings = from_env(archive=archive, jobs=jobs)
+    outcomes = service.watch(settings, in_dir, interval, settle, once)
+    click.echo(f"digitize: {'looking once at' if once else 'watching'} {in_dir} "
+               f"(every {interval:g} s; a file is ingested once unchanged for {settle:g} s) "
+               f"into {settings.archive}" + ("" if once else "; Ctrl-C stops"), err=True)
     failed = 0
-    for out in service.watch(settings, in_dir, interval, settle, once):
+    for out in outcomes:
         failed += out.status == "failed"
         click.echo(json.dumps(out.to_dict(), ensure_ascii=False) if as_json
                    else present.describe_outcome(out))

@@ -18,24 +18,6 @@ from ocr.pdfa import update_metadata
 from storage.archive import write_manifest
 from storage.files import atomic_write_json
 
-# unit identifier (e.g. H15.50.05.13), received yymmdd, sequence; a result adds -KQnn
-DOSSIER_CODE = re.compile(r"^(?P<unit>[A-Z][0-9A-Z]{1,3}(?:\.[0-9A-Z]{1,3}){1,5})-"
-                          r"(?P<ymd>\d{6})-(?P<seq>\d{4,6})(?P<kq>-KQ\d{1,3})?$")
-
-
-def dossier_code_problem(code: str) -> str | None:
-    """Why `code` does not look like a dossier code (H15.50.05.13-261008-0975), or None."""
-    m = DOSSIER_CODE.match(code.strip())
-    if not m:
-        return "expected UNIT-YYMMDD-SEQ such as H15.50.05.13-261008-0975"
-    ymd = m.group("ymd")
-    try:
-        date(2000 + int(ymd[:2]), int(ymd[2:4]), int(ymd[4:]))
-    except ValueError:
-        return f"{ymd} is not a date (yymmdd)"
-    return None
-
-
 def review_items(store: Store) -> list[dict[str, Any]]:
     """Every field that needs a person's check, with its page and box."""
     items = []

@@ -15,6 +15,13 @@ class DigitizeError(Exception):
     exit_code = EXIT_FAILED_ITEMS
 
 
+class BadUsage(DigitizeError):
+    """Arguments the command cannot use (an unknown field, a model that is not installed, an
+    ambiguous record id): exit 2, as click's own usage errors."""
+
+    exit_code = EXIT_USAGE
+
+
 class NotFound(DigitizeError):
     exit_code = EXIT_NOT_FOUND
 

@@ -17,12 +17,13 @@ class ProgressBar:
     `write` prints a result line to stdout without breaking the bar."""
 
     def __init__(self, enabled: bool):
-        self._bar = None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-            self._bar = tqdm(total=0, unit="page", file=sys.stderr, dynamic_ncols=True)
+        self._bar: Any = None
+        self._enabled = enabled and sys.stderr.isatty()  # drawn once there is a total
 
     def set_total(self, n: int) -> None:
+        if self._bar is None and self._enabled:
+            from tqdm import tqdm
+            self._bar = tqdm(total=0, unit="page", file=sys.stderr, dynamic_ncols=True)
         if self._bar is not None:
             self._bar.total = n
             self._bar.refresh()
@@ -67,6 +68,9 @@ def describe_outcome(o: DocOutcome) -> str:
 def format_hits(result: SearchResult, offset: int = 0) -> str:
     """Search hits numbered from `offset` + 1, with the line that matched, then the facets."""
     if not result.hits:
+        if offset and result.total:
+            return (f"{result.total} record(s) match; --offset {offset} is past the last one "
+                    f"(use --offset {max(result.total - 1, 0)} or less)")
         return "no matching record"
     lines = [f"{result.total} record(s)"]
     for i, h in enumerate(result.hits, start=offset + 1):

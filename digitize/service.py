@@ -12,11 +12,14 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
-from digitize import curation, export as exports, record as rec
+from digitize import curation, export as exports, record as rec, validate
 from digitize.config import Settings
-from digitize.errors import BackendError, NotFound
+from digitize.errors import BackendError, BadUsage, DigitizeError, NotFound
+from digitize.fields.model import FIELD_NAMES
 from digitize.pipeline import DocOutcome, Ingestor, Store
 from indexer.base import Query, SearchResult
+from ocr.engine import find_tessdata
+from ocr.errors import OcrError
 
 
 class Progress(Protocol):
@@ -27,8 +30,16 @@ class Progress(Protocol):
     def set_total(self, n: int) -> None: ...
 
 
+CATALOGUE = "catalogue.sqlite3"  # what makes a folder an archive
+
+
 @contextlib.contextmanager
-def open_store(settings: Settings) -> Iterator[Store]:
+def open_store(settings: Settings, create: bool = False) -> Iterator[Store]:
+    """The archive's store, closed when the block ends. Only commands that add records
+    (`create`) make a new archive; the others raise NotFound, so a mistyped --archive says so
+    instead of answering from a new, empty archive."""
+    if not create and not (settings.archive / CATALOGUE).is_file():
+        raise NotFound(f"no archive at {settings.archive}")
     try:
         store = Store(settings)
     except ConnectionError as e:
@@ -45,13 +56,20 @@ def search(settings: Settings, query: Query) -> SearchResult:
 
 
 def _resolve(store: Store, record_id: str) -> str:
+    """The record id `record_id` names: itself, or the one record whose id starts with it.
+    Several records: BadUsage listing them (the officer types more characters)."""
     if store.catalogue.has(record_id):
         return record_id
-    found = store.catalogue.find_prefix(record_id) if len(record_id) >= 4 else []
+    found = store.catalogue.find_prefix(record_id) if record_id else []
     if len(found) == 1:
         return found[0]
-    raise NotFound(f"no record {record_id!r} in {store.archive.root}"
-                   + (" (ambiguous prefix)" if len(found) > 1 else ""))
+    if not found:
+        raise NotFound(f"no record {record_id!r} in {store.archive.root}")
+    ids = sorted(i for i in store.catalogue.ids() if i.startswith(record_id))
+    lines = [f"  {i}  {(store.catalogue.get(i) or {}).get('title', '')[:70]}" for i in ids[:10]]
+    more = [f"  … and {len(ids) - 10} more"] if len(ids) > 10 else []
+    raise BadUsage("\n".join([f"{len(ids)} records start with {record_id!r}; give more of the "
+                              "id:", *lines, *more]))
 
 
 def show(settings: Settings, record_id: str) -> dict[str, Any]:
@@ -150,30 +168,66 @@ def review(settings: Settings) -> list[dict[str, Any]]:
 
 def set_field(settings: Settings, record_id: str, field: str, value: str,
               actor: str | None = None) -> dict[str, Any]:
+    """Correct one field of a record. An unknown field or a value the field cannot take is
+    BadUsage (checked before the archive is opened); dates may be typed as `search` takes them."""
+    if field not in FIELD_NAMES:
+        raise BadUsage(f"unknown field {field!r}; fields: {', '.join(FIELD_NAMES)}")
+    if field == "issued_date":
+        try:
+            value = validate.day(value)
+        except ValueError as e:
+            raise BadUsage(f"issued_date: {e}") from e
+    try:
+        curation.parse_value(field, value)
+    except DigitizeError as e:
+        raise BadUsage(str(e)) from e
     with open_store(settings) as store:
         return curation.set_field(store, _resolve(store, record_id), field, value, actor)
 
 
 def link(settings: Settings, record_id: str, dossier: str, actor: str | None = None) -> bool:
+    """Attach a record to a dossier (code checked by digitize.validate.dossier_code)."""
+    code = _dossier_code(dossier)
     with open_store(settings) as store:
-        return curation.link(store, _resolve(store, record_id), dossier.strip(), actor)
+        return curation.link(store, _resolve(store, record_id), code, actor)
 
 
 def dossier(settings: Settings, code: str) -> list[dict[str, Any]]:
+    """The records a dossier holds; NotFound when it holds none."""
+    code = _dossier_code(code)
     with open_store(settings) as store:
-        return curation.dossier_records(store, code.strip())
+        rows = curation.dossier_records(store, code)
+    if not rows:
+        raise NotFound(f"dossier {code!r} holds no record")
+    return rows
 
 
-dossier_code_problem = curation.dossier_code_problem
+def _dossier_code(code: str) -> str:
+    try:
+        return validate.dossier_code(code)[0]
+    except ValueError as e:
+        raise BadUsage(f"dossier code: {e}") from e
+
+
+def check_lang(lang: str) -> None:
+    """Refuse Tesseract models that are not installed before any worker starts (BadUsage
+    naming the installed ones)."""
+    try:
+        find_tessdata(lang)
+    except OcrError as e:
+        raise BadUsage(f"--lang: {e}") from e
 
 
 # batches, fixity, transfer and watching ------------------------------------------------------
 def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = None,
                  bar: Progress | None = None) -> Iterator[DocOutcome]:
-    """`ingest` over folders/files and/or a batch manifest CSV (see digitize.batch)."""
+    """`ingest` over folders/files and/or a batch manifest CSV (see digitize.batch). The
+    inputs and the OCR model are checked now, before anything is opened or started: a model
+    that is not installed is BadUsage, paths holding nothing to ingest NotFound. The documents
+    are ingested as the returned iterator is consumed."""
     from digitize.batch import ManifestError, load_manifest
     from digitize.discover import discover, show_path
-    from digitize.errors import DigitizeError
+    check_lang(settings.lang)
     docs: list = []
     failed: list[DocOutcome] = []
     if manifest is not None:
@@ -189,7 +243,15 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
         docs += found
         failed += [DocOutcome(show_path(s.path), [show_path(s.path)], "failed",
                               error=f"{show_path(s.path)}: {s.reason}") for s in skipped]
-    with open_store(settings) as store:
+    if not docs and not failed:
+        where = ", ".join(show_path(p) for p in paths) or show_path(manifest or "")
+        raise NotFound(f"nothing to ingest in {where}: no PNG, JPEG, TIFF or PDF file")
+    return _ingest(settings, docs, failed, bar)
+
+
+def _ingest(settings: Settings, docs: list, failed: list[DocOutcome],
+            bar: Progress | None) -> Iterator[DocOutcome]:
+    with open_store(settings, create=True) as store:
         ing = Ingestor(store, on_page=bar.update if bar else None,
                        on_total=bar.set_total if bar else None)
         yield from ing.run_documents(docs, failed)
@@ -201,7 +263,7 @@ def verify(settings: Settings, sample: int | None = None):
     from storage.catalogue import Catalogue
     from ocr.pdfa import pdfa_problem
     from storage.verify import check_pdfa_bytes, verify_archive
-    if not (settings.archive / "catalogue.sqlite3").is_file():
+    if not (settings.archive / CATALOGUE).is_file():
         raise NotFound(f"no archive at {settings.archive}")
     archive = Archive(settings.archive)
     catalogue = Catalogue(archive.catalogue_path)
@@ -216,7 +278,6 @@ def verify(settings: Settings, sample: int | None = None):
 def export_bag(settings: Settings, out: Path, record_ids: list[str] | None = None) -> int:
     """Write the chosen records (default: all) as a validated BagIt bag at `out`."""
     from storage.bag import BagError, BagRecord, write_bag
-    from digitize.errors import DigitizeError
     with open_store(settings) as store:
         ids = [_resolve(store, r) for r in record_ids] if record_ids else store.catalogue.ids()
         cat = store.catalogue
@@ -234,11 +295,18 @@ def export_bag(settings: Settings, out: Path, record_ids: list[str] | None = Non
 
 def watch(settings: Settings, in_dir: Path, interval_s: float = 5.0, settle_s: float = 10.0,
           once: bool = False) -> Iterator[DocOutcome]:
-    """Ingest documents dropped into `in_dir` as they settle (see digitize.watch)."""
-    from digitize.watch import Watcher, WatchOptions
+    """Ingest documents dropped into `in_dir` as they settle (see digitize.watch). The folder
+    and the OCR model are checked now; watching starts as the returned iterator is consumed."""
     if not in_dir.is_dir():
         raise NotFound(f"no folder {in_dir}")
-    with open_store(settings) as store:
+    check_lang(settings.lang)
+    return _watch(settings, in_dir, interval_s, settle_s, once)
+
+
+def _watch(settings: Settings, in_dir: Path, interval_s: float, settle_s: float,
+           once: bool) -> Iterator[DocOutcome]:
+    from digitize.watch import Watcher, WatchOptions
+    with open_store(settings, create=True) as store:
         ing = Ingestor(store)
         yield from Watcher(in_dir, ing.run_documents,
                            WatchOptions(interval_s, settle_s, once)).run()

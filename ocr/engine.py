@@ -23,15 +23,34 @@ TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-oc
                  "/usr/share/tessdata", "/usr/local/share/tessdata")
 
 
+def _tessdata_dirs() -> list[str]:
+    env = os.environ.get("TESSDATA_PREFIX")
+    return ([env] if env else []) + list(TESSDATA_DIRS)
+
+
 def find_tessdata(lang: str = "vie") -> str:
     """The tessdata folder holding every model in `lang` ("vie", "vie+Vietnamese", ...)."""
     wanted = lang.split("+")
-    env = os.environ.get("TESSDATA_PREFIX")
-    for d in ([env] if env else []) + list(TESSDATA_DIRS):
-        if d and all((Path(d) / f"{m}.traineddata").exists() for m in wanted):
+    for d in _tessdata_dirs():
+        if d and all(m and (Path(d) / f"{m}.traineddata").exists() for m in wanted):
             return d
-    raise OcrError(f"Tesseract model(s) {lang!r} not found; install tesseract-ocr-vie "
-                   "(and tesseract-ocr-script-viet for 'Vietnamese')")
+    have = installed_models()
+    missing = [m for m in wanted if m not in have] or wanted
+    raise OcrError(f"Tesseract model {'+'.join(missing)!r} is not installed (installed: "
+                   f"{', '.join(have) or 'none'}); Debian packages a model as tesseract-ocr-NAME "
+                   "(tesseract-ocr-script-viet for 'Vietnamese')")
+
+
+def installed_models() -> list[str]:
+    """Names of the Tesseract models found in the tessdata folders ("vie", "Vietnamese", ...),
+    sorted; "osd" (orientation detection) is not a language and is left out."""
+    names: set[str] = set()
+    for d in _tessdata_dirs():
+        if d and Path(d).is_dir():
+            names |= {p.name.removesuffix(".traineddata")
+                      for p in Path(d).glob("*.traineddata")}
+    names.discard("osd")
+    return sorted(names, key=str.lower)
 
 
 # Look-alikes the `vie` model emits that Vietnamese never uses: Icelandic eth for đ/Đ, the

@@ -34,7 +34,7 @@ def test_set_field_goes_to_history_index_and_pdf(archive):
     assert "16/QĐ-UBND" in info
     assert run_cli("verify", "--archive", str(a)).code == 0
     bad = run_cli("set", rid, "issued_date", "2025-02-30", "--archive", str(a))
-    assert bad.code != 0 and "YYYY-MM-DD" in bad.output
+    assert bad.code == 2 and "no day 30" in bad.output
 
 
 def test_link_dossier_and_person_search(archive):
@@ -94,8 +94,9 @@ def test_review_lists_what_to_check_and_why(tmp_path):
     assert all(it["record_id"] == rid and it["why"] for it in items)
     text = run_cli("review", "--archive", str(a)).output
     assert all("(why: " in line for line in text.splitlines() if line.startswith(rid))
-    empty = run_cli("review", "--archive", str(tmp_path / "new"))
-    assert empty.code == 0 and "nothing to review" in empty.output
+    missing = run_cli("review", "--archive", str(tmp_path / "new"))  # a mistyped --archive
+    assert missing.code == 3 and "no archive at" in missing.output
+    assert not (tmp_path / "new").exists()
 
 
 @pytest.mark.parametrize("evidence,why", [
