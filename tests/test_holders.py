@@ -142,3 +142,29 @@ def test_index_doc_carries_every_holders_id_and_name():
 def test_officials_are_not_holders():
     got = fields(["Ông Chủ tịch UBND xã Tịnh Hòa chịu trách nhiệm thi hành Quyết định này."])
     assert got["holders"].value == []
+
+
+def test_people_in_a_table():
+    rows = [(60, 1200, "STT"), (300, 1200, "Họ và tên"), (900, 1200, "Ngày sinh"),
+            (1250, 1200, "Số định danh cá nhân"), (1900, 1200, "Nơi cư trú"),
+            (60, 1260, "1"), (300, 1260, "Nguyễn Văn Một"), (900, 1260, "12/03/1950"),
+            (1250, 1260, "051050000111"), (1850, 1260, "thôn An Hải,"),
+            (1850, 1310, "xã Bình Châu"),
+            (60, 1370, "2"), (300, 1370, "Trần Thị Hai"), (900, 1370, "1948"),
+            (1250, 1370, "051148000222"), (1850, 1370, "xã Bình Hải")]
+    f = extract_fields([page(header() + body_and_signer() + rows)])
+    got = [(h["name"], h["birth_date"], h["id_number"], h["address"]) for h in f["holders"].value]
+    assert got == [("Nguyễn Văn Một", "1950-03-12", "051050000111", "thôn An Hải, xã Bình Châu"),
+                   ("Trần Thị Hai", "1948", "051148000222", "xã Bình Hải")]
+
+
+def test_husband_and_wife_side_by_side():
+    rows = [(300, 1200, "Bên chồng"), (1400, 1200, "Bên vợ"),
+            (300, 1260, "Họ, chữ đệm, tên: PHAN ĐÌNH KHOA"), (1400, 1260, "Họ, chữ đệm, tên: VÕ THỊ MAI"),
+            (300, 1320, "Ngày sinh: 01/02/1990"), (1400, 1320, "Ngày sinh: 03/04/1993"),
+            (300, 1380, "Số định danh cá nhân: 051090001234"),
+            (1400, 1380, "Số định danh cá nhân: 051193004321")]
+    f = extract_fields([page(header() + body_and_signer() + rows)])
+    got = [(h["role"], h["name"], h["birth_date"], h["id_number"]) for h in f["holders"].value]
+    assert got == [("spouse", "PHAN ĐÌNH KHOA", "1990-02-01", "051090001234"),
+                   ("spouse", "VÕ THỊ MAI", "1993-04-03", "051193004321")]

@@ -21,7 +21,9 @@ from digitize.fields.labels import (Label, Stream, continues, evidence, find_lab
 from digitize.fields.model import Field
 from digitize.fields.objects import find_objects
 from digitize.fields.persons import PROVINCE_CODES, SURNAMES, address_at
+from digitize.fields.tables import table_cells
 from digitize.fields.text import Segment, fold
+from indexer.textnorm import exact
 from digitize.fields.vietnamese import token_ok
 
 PERSON_KINDS = ("id", "birth", "sex", "address")
@@ -54,7 +56,7 @@ def _name_at(stream: Stream, a: int, limit: int) -> tuple[str, int, int] | None:
         tok = m.group()
         core = tok.strip(",.;:()\"")
         if not core or not core[0].isupper() or not _NAME_WORD.match(core) \
-                or not any(c in "aeiouyAEIOUY" for c in fold(core)):
+                or not (len(core) == 1 or any(c in "aeiouy" for c in fold(core))):
             break
         s = a + m.start() + tok.find(core)
         words.append((core, s, s + len(core)))
@@ -108,27 +110,28 @@ def read_id(raw: str, passport: bool = False) -> tuple[str | None, str | None, s
     return fixed, "cccd" if len(fixed) > 9 else "cmnd", f"{len(fixed)} digits", changed
 
 
-def _id_at(stream: Stream, lab: Label, end: int) -> tuple[dict, dict] | None:
+def _id_at(stream: Stream, a: int, end: int, passport: bool = False
+           ) -> tuple[dict, dict] | None:
+    """The personal ID at stream offset `a` (before `end`): ({id_number, id_kind}, evidence).
+    A passport number (a capital and seven digits) is read as one where the label says
+    "hộ chiếu", or where the token reads as no citizen ID."""
     text = stream.text
-    a = lab.value_start
     m = re.match(r"[:\s]*(?:(?:số|So|Số|SỐ|so)\b[:\s]*)?", text[a:end])
     a += m.end() if m else 0
-    passport = "chieu" in stream.folded[lab.start:lab.end]
-    if passport:
-        pm = _PASSPORT.match(text, a, end)
-        if pm:
-            value, kind, doubt, changed = read_id(pm.group(), True)
-            return ({"id_number": value, "id_kind": kind},
-                    evidence(stream, pm.start(), pm.end(), bool(doubt or changed),
-                             pm.group() if changed else None, doubt))
     tm = _ID_TOKEN.match(text, a, max(a, end))
+    pm = _PASSPORT.match(text, a, max(a, end))
+    if pm and (passport or not tm or len(re.sub(r"[ .]", "", tm.group())) not in (9, 12)):
+        value, kind, doubt, changed = read_id(pm.group(), True)
+        return ({"id_number": value, "id_kind": kind},
+                evidence(stream, pm.start(), pm.end(), bool(doubt or changed),
+                         pm.group() if changed else None, doubt))
     if not tm:
         return None
     raw = tm.group().rstrip(" .")
     value, kind, doubt, changed = read_id(raw)
     if value is None:
         return None
-    if passport and kind:
+    if passport:
         kind = "passport"
     return ({"id_number": value, "id_kind": kind},
             evidence(stream, tm.start(), tm.start() + len(raw), bool(doubt or changed),
@@ -206,12 +209,20 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
                  ) -> list[dict]:
     """People named in the stream, merged by name, each {role, name, id_number, id_kind,
     birth_date, sex, address, needs_review, evidence, _at (stream offsets of its names)}."""
-    claimed = claimed or set()
+    claimed = set(claimed or ())
     people: list[dict] = []
+    table_segs: set[int] = set()
+    for role, cells in table_cells(stream, labels):
+        p = _table_person(stream, cells, role)
+        if p is not None:
+            people.append(p)
+        table_segs |= {k for ks in cells.values() for k in ks}
     cur: dict | None = None
+    side: list[dict] = []  # people whose blocks stand side by side (husband | wife)
     scope_end = 0
     for i, lab in enumerate(labels):
-        if i in claimed:
+        k = stream.seg_index(lab.start)
+        if i in claimed or k in table_segs:
             continue
         end = value_end(stream, labels, i)
         if lab.kind == "name":
@@ -220,23 +231,76 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
             if got is None:
                 continue
             name, a, b = got
-            cur = {"role": lab.role or _context_role(stream, labels, i, people) or "holder",
-                   "name": name, "id_number": None, "id_kind": None, "birth_date": None,
-                   "sex": None, "address": None, "needs_review": False,
-                   "evidence": {"name": evidence(stream, a, b, note=_name_review(stream, name))},
-                   "_at": [a], "_end": b, "_with": [],
-                   "_title": fold(stream.text[lab.start:lab.end])}
-            cur["evidence"]["name"]["needs_review"] |= bool(_name_review(stream, name))
+            role = lab.role or _context_role(stream, labels, i, people) or "holder"
+            cur = _new_person(stream, role, name, a, b, fold(stream.text[lab.start:lab.end]))
+            cur["_seg"] = k
             prev = people[-1] if people else None
-            if prev is not None and re.fullmatch(r"\s+và\s+", stream.text[prev["_end"]:lab.start]):
-                cur["_with"] = [prev] + prev["_with"]  # "bà A và ông B, trú tại ...": both
             people.append(cur)
             scope_end = _scope_end(stream, labels, i, lab)
+            if prev is not None and re.fullmatch(r"\s+và\s+", stream.text[prev["_end"]:lab.start]):
+                cur["_with"] = [prev] + prev["_with"]  # "bà A và ông B, trú tại ...": both
+            side = side + [cur] if side and _same_row(stream, side[-1]["_seg"], k) else [cur]
         elif lab.kind in OBJECT_KINDS:
-            cur = None
+            cur, side = None, []
         elif cur is not None and lab.kind in PERSON_KINDS and lab.start < scope_end:
-            _attribute(stream, cur, lab, end, min(scope_end, _next_start(labels, i, stream)))
+            who = cur
+            if len(side) > 1:  # the block whose column this label stands in
+                x = stream.segs[k].x0
+                who = min(side, key=lambda p: abs(stream.segs[p["_seg"]].x0 - x))
+            _attribute(stream, who, lab, end, min(scope_end, _next_start(labels, i, stream)))
     return _merged(people)
+
+
+def _same_row(stream: Stream, k: int, j: int) -> bool:
+    s, t = stream.segs[k], stream.segs[j]
+    return k != j and s.page == t.page and min(s.y1, t.y1) - max(s.y0, t.y0) > 0.4 * t.height
+
+
+def _new_person(stream: Stream, role: str, name: str, a: int, b: int, title: str) -> dict:
+    why = _name_review(stream, name)
+    return {"role": role, "name": name, "id_number": None, "id_kind": None, "birth_date": None,
+            "sex": None, "address": None, "needs_review": False,
+            "evidence": {"name": evidence(stream, a, b, bool(why), note=why)},
+            "_at": [a], "_end": b, "_with": [], "_title": title}
+
+
+def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None) -> dict | None:
+    """A person from one table row: {label kind: segment indices of its cell}."""
+    def span(kind: str) -> tuple[int, int]:
+        ks = cells[kind]
+        return stream.starts[ks[0]], stream.starts[ks[0]] + len(stream.segs[ks[0]].text)
+
+    a, b = span("name")
+    got = _name_at(stream, a, b)
+    if got is None:
+        return None
+    p = _new_person(stream, role or "holder", got[0], got[1], got[2], "table")
+    if "id" in cells:
+        idv = _id_at(stream, *span("id"))
+        if idv:
+            p.update(idv[0])
+            p["evidence"]["id_number"] = idv[1]
+    for kind, key, read in (("birth", "birth_date", _birth_at), ("sex", "sex", _sex_at)):
+        if kind in cells:
+            got = read(stream, *span(kind))
+            if got:
+                p[key], p["evidence"][key] = got
+    if "address" in cells:
+        parts = [stream.segs[k].text for k in cells["address"]]
+        evs = [evidence(stream, stream.starts[k], stream.starts[k] + len(stream.segs[k].text))
+               for k in cells["address"]]
+        value = " ".join(parts).strip(" ,;.")
+        if value:
+            ev = evs[0]
+            for e in evs[1:]:
+                if e["box"] and ev["box"] and e["page"] == ev["page"]:
+                    ev["box"] = [min(ev["box"][0], e["box"][0]), min(ev["box"][1], e["box"][1]),
+                                 max(ev["box"][2], e["box"][2]), max(ev["box"][3], e["box"][3])]
+                ev["confidence"] = min(ev["confidence"], e["confidence"])
+                ev["needs_review"] = ev["needs_review"] or e["needs_review"]
+                ev["evidence"] += " / " + e["evidence"]
+            p["address"], p["evidence"]["address"] = value, ev
+    return p
 
 
 def _next_start(labels: list[Label], i: int, stream: Stream) -> int:
@@ -263,7 +327,7 @@ def _attribute(stream: Stream, p: dict, lab: Label, end: int, limit: int) -> Non
     if p[key] is not None:
         return
     if lab.kind == "id":
-        got = _id_at(stream, lab, end)
+        got = _id_at(stream, lab.value_start, end, "chieu" in stream.folded[lab.start:lab.end])
         if got:
             vals, ev = got
             p.update(vals)
@@ -283,26 +347,36 @@ def _attribute(stream: Stream, p: dict, lab: Label, end: int, limit: int) -> Non
 
 def _context_role(stream: Stream, labels: list[Label], i: int, people: list[dict]) -> str | None:
     """The role named just before labels[i]: on its own line before the label, or on a heading
-    line above (up to three lines, not past the previous person)."""
+    above it in the same column (up to three lines, not past a line with values on it nor past
+    the previous person)."""
     lab = labels[i]
-    ls = stream.line_start(lab.start)
+    k = stream.seg_index(lab.start)
+    ls = stream.starts[k]
     r = role_in(stream.text[ls:lab.start], stream.folded[ls:lab.start])
     if r:
         return r
-    floor = max((p["_at"][-1] for p in people), default=0)
-    pos = ls
-    for _ in range(3):
-        if pos <= floor or pos == 0:
+    me = stream.segs[k]
+    floor = max((p["_at"][-1] for p in people if "_seg" not in p or _overlap(
+        stream.segs[p["_seg"]], me)), default=-1)
+    seen = 0
+    for j in range(k - 1, max(-1, k - 12), -1):
+        s = stream.segs[j]
+        a, b = stream.starts[j], stream.starts[j] + len(s.text)
+        if b <= floor or s.page != me.page or seen == 3:
             break
-        prev = stream.line_start(pos - 1)
-        line = stream.folded[prev:pos - 1]
-        if any(lb.start >= prev and lb.start < pos - 1 and lb.kind != "other" for lb in labels):
+        if not _overlap(s, me):
+            continue  # another column
+        seen += 1
+        if any(a <= lb.start < b and lb.kind != "other" and not lb.role for lb in labels):
             break  # a line with values on it is no heading
-        r = role_in(stream.text[prev:pos - 1], line)
+        r = role_in(stream.text[a:b], stream.folded[a:b])
         if r:
             return r
-        pos = prev
     return None
+
+
+def _overlap(s, t) -> bool:
+    return min(s.x1, t.x1) - max(s.x0, t.x0) > 0
 
 
 def _merged(people: list[dict]) -> list[dict]:
@@ -311,10 +385,16 @@ def _merged(people: list[dict]) -> list[dict]:
     out: list[dict] = []
     by_key: dict[str, dict] = {}
     for p in people:
-        key = fold(p["name"])
-        q = by_key.get(key)
+        q = by_key.get(exact(p["name"]))
+        if q is None:  # the same letters with other marks: one of the readings is OCR's error
+            q = next((r for r in out if fold(r["name"]) == fold(p["name"])
+                      and (r["evidence"]["name"]["needs_review"]
+                           or p["evidence"]["name"]["needs_review"])), None)
+            if q is not None and q["evidence"]["name"]["needs_review"] \
+                    and not p["evidence"]["name"]["needs_review"]:
+                q["name"], q["evidence"]["name"] = p["name"], p["evidence"]["name"]
         if q is None:
-            by_key[key] = p
+            by_key[exact(p["name"])] = p
             out.append(p)
             continue
         q["_at"] += p["_at"]
@@ -393,7 +473,7 @@ def party_fields(segs: list[Segment]) -> dict[str, Field]:
     if people:
         out["persons"] = _persons_view(people, objects, out["holders"])
     for x in people + orgs + objects:
-        for k in ("_at", "_title", "_end", "_with"):
+        for k in ("_at", "_title", "_end", "_with", "_seg"):
             x.pop(k, None)
     return out
 

@@ -113,6 +113,8 @@ def _one_line(p: str) -> re.Pattern:
 
 
 _LABEL_RE = [(k, _one_line(p)) for k, ps in LABELS.items() for p in ps]
+# A role phrase standing as a label of its own, before a colon.
+_ROLE_LABEL = re.compile(r"(" + ROLE_RE.pattern + r")(?=[ \t]*(?:\([^()\n]{0,40}\))?[ \t]*:)")
 # What may follow a label before its value: a role phrase, "(ghi bằng chữ in hoa)", "(nếu có)",
 # dot leaders, a colon.
 _PAREN = re.compile(r"\s*\([^()\n]{0,40}\)")
@@ -187,6 +189,10 @@ def find_labels(stream: Stream) -> list[Label]:
             a, b = m.span()
             if b > a and (a == 0 or not f[a - 1].isalnum()) and (b == len(f) or not f[b].isalnum()):
                 hits.append((a, b, kind))
+    for m in _ROLE_LABEL.finditer(f):  # "Người yêu cầu: ...", "Chủ hộ: ...", "Mẹ: ..."
+        a, b = m.span(1)
+        if (a == 0 or not f[a - 1].isalnum()) and _role_ok(stream.text, f, a, b):
+            hits.append((a, b, "role"))
     hits = [h for h in hits if h[2] != "name" or _title_ok(stream.text, h[0], h[1])]
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     out: list[Label] = []
@@ -223,12 +229,16 @@ def _finish(stream: Stream, kind: str, a: int, b: int) -> Label:
     f = stream.folded
     role = None
     pos = b
-    if kind == "name":
+    if kind == "role":
+        kind, role = "name", ROLE_RE.fullmatch(f, a, b).lastgroup
+    elif kind == "name":
         rm = ROLE_RE.match(f, _skip_blank(f, pos))
         if rm and (rm.end() == len(f) or not f[rm.end()].isalnum()) \
                 and not re.match(r"ong|ba", f[a:b]) \
                 and _role_ok(stream.text, f, rm.start(), rm.end()):
             role, pos = rm.lastgroup, rm.end()
+        elif not f[a:b].startswith(("ong", "ba")):
+            role = role_in(stream.text[a:b], f[a:b])  # "Tên chủ hộ"
     pm = _PAREN.match(f, pos)
     if pm:
         pos = pm.end()
