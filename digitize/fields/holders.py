@@ -362,7 +362,7 @@ def _context_role(stream: Stream, labels: list[Label], i: int, people: list[dict
     for j in range(k - 1, max(-1, k - 12), -1):
         s = stream.segs[j]
         a, b = stream.starts[j], stream.starts[j] + len(s.text)
-        if b <= floor or s.page != me.page or seen == 3:
+        if a <= floor or s.page != me.page or seen == 3:
             break
         if not _overlap(s, me):
             continue  # another column

@@ -301,7 +301,7 @@ def continues(stream: Stream, a: int, b: int, limit: int) -> bool:
     from digitize.fields.persons import address_at
     text = stream.text
     nxt = text[b + 1:min(limit, stream.line_end(b + 1))].strip(" ;.")
-    if not nxt:
+    if not nxt or re.match(r"(?:\d+|[IVX]+|[a-zđ])[.)]", nxt):  # "2. Địa chỉ ...": a new item
         return False
     if text[a:b].rstrip().endswith(",") or nxt[0].islower():
         return True

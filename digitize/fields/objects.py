@@ -15,7 +15,7 @@ import re
 
 from digitize.fields.labels import Label, Stream, continues, evidence, value_end
 from digitize.fields.persons import address_at
-from digitize.fields.text import fold
+from digitize.fields.text import is_upper_line
 
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 _NUMBER = re.compile(r"[0-9OoIl|]+(?:[a-zA-Z](?![a-zA-Z]))?")
@@ -52,7 +52,9 @@ def _text(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] 
     text = stream.text
     if lab.colon:
         b = end
-        while b < limit and text[b:b + 1] == "\n" and continues(stream, a, b, limit):
+        while b < limit and text[b:b + 1] == "\n" and (
+                continues(stream, a, b, limit) if lab.kind.endswith("address")
+                else _name_goes_on(stream, a, b, limit)):
             b = min(limit, stream.line_end(b + 1))
         value = re.sub(r"\s+", " ", text[a:b]).strip(" ,;.:")
     else:
@@ -63,6 +65,14 @@ def _text(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] 
     if not value or not re.search(r"[^\W\d_]", value):
         return None
     return value, evidence(stream, a, b)
+
+
+def _name_goes_on(stream: Stream, a: int, b: int, limit: int) -> bool:
+    """A name in capitals wrapped onto the next line (a long company name): that line is in
+    capitals too and holds no label."""
+    nxt = stream.text[b + 1:min(limit, stream.line_end(b + 1))].strip()
+    return bool(nxt) and is_upper_line(stream.text[a:b]) and is_upper_line(nxt) \
+        and not re.match(r"(?:\d+|[IVX]+)[.)]", nxt)
 
 
 _SHAPES = {
@@ -122,6 +132,8 @@ def find_objects(stream: Stream, labels: list[Label]) -> tuple[list[dict], list[
             got = _text(stream, lab, end, limit)
         if got is None:
             continue
+        if attr == "area" and (cur is None or cur.get(attr) is not None):
+            continue  # a second area (the floor area beside the built area) is no new object
         if cur is None or cur["kind"] != kind or cur.get(attr) is not None:
             cur = {"kind": kind, **{k: None for k in _SHAPES[kind]}, "needs_review": False,
                    "evidence": {}, "_at": lab.start}
