@@ -338,11 +338,19 @@ def test_signer_block_grammar_repairs_kt_and_pho_lines():
     assert title_unknown("TM. ỦY BAN NHÂN DÂN CHỦ TỊC") == ["TỊC"]
 
 
-def test_signer_surname_marks_restored():
-    lines = header() + body_and_signer()
-    lines = [l if l[2] != "Trần Thị Bình" else (l[0], l[1], "Trân Thị Bình") for l in lines]
-    f = extract_fields([page(lines)])
-    assert f["signer_name"].value == "Trần Thị Bình"
+def test_signer_surname_marks_restored_only_from_an_unsure_reading():
+    def signer(text, conf):
+        lines = header() + body_and_signer()
+        lines = [l if l[2] != "Trần Thị Bình" else (l[0], l[1], text, conf) for l in lines]
+        return extract_fields([page(lines)])["signer_name"]
+    f = signer("Trân Thị Bình", 60.0)  # unsure, and only Trần fits: spelled, shown with the reading
+    assert (f.value, f.needs_review, f.original) == ("Trần Thị Bình", True, "Trân Thị Bình")
+    f = signer("Trân Thị Bình", 95.0)  # read with good confidence: stands, flagged as unknown
+    assert (f.value, f.needs_review) == ("Trân Thị Bình", True)
+    f = signer("Trịnh Thị Nga", 95.0)  # a listed surname as read: never made "Trình"
+    assert (f.value, f.needs_review) == ("Trịnh Thị Nga", False)
+    f = signer("Trinh Thị Nga", 95.0)  # no marks: Trịnh or Trình, not guessed
+    assert (f.value, f.needs_review) == ("Trinh Thị Nga", True)
 
 
 def test_number_symbol_after_a_garbled_slash_and_without_a_stray_mark():
@@ -369,13 +377,17 @@ def test_signer_name_with_a_mangled_surname_is_restored_and_flagged():
     assert f["signer_name"].value == "Trần Thị Bình" and f["signer_name"].needs_review
 
 
-def test_misread_tm_line_before_a_collective_body():
-    lines = [l if l[2] != "TM. ỦY BAN NHÂN DÂN" else (l[0], l[1], "TÀI. UY BAN NHAN DÁN")
+@pytest.mark.parametrize("conf,want", [(60.0, "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"),
+                                       (95.0, "TM. ỦY BAN NHÂN DÁN CHỦ TỊCH")])
+def test_misread_tm_line_before_a_collective_body(conf, want):
+    lines = [l if l[2] != "TM. ỦY BAN NHÂN DÂN" else (l[0], l[1], "TÀI. UY BAN NHAN DÁN", conf)
              for l in header() + body_and_signer()]
     lines = [l for l in lines if l[2] not in ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")]
     lines.append((1600, 2060, "CHỦ TỊCH"))
-    f = extract_fields([page(lines)])
-    assert f["signer_title"].value == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"
+    f = extract_fields([page(lines)])["signer_title"]
+    # unmarked words are spelled from the vocabulary; a marked word only when read unsurely
+    assert f.value == want and f.needs_review
+    assert f.original == "TÀI. UY BAN NHAN DÁN CHỦ TỊCH"
 
 
 def test_number_split_over_two_text_layer_lines():
@@ -524,3 +536,38 @@ def test_recipient_line_stops_at_the_address_label_under_it():
     assert f["recipients"].value == ["Bà Nguyễn Thị Bích Ngọc và Ông Đoàn Duy Đức"]
     people = {p["name"]: p["address"] for p in f["persons"].value}
     assert people["Đoàn Duy Đức"] == "Thôn Vĩnh Xuân, xã Phổ Phong, thị xã Đức Phổ"
+
+
+def test_a_correct_reading_is_never_rewritten_into_another_place():
+    """Thanh Hóa is a province: neither the place nor the issuer becomes Khánh Hòa / THANH HÒA
+    (a different tone mark is a different word)."""
+    f = extract_fields([page(header(date="Thanh Hóa, ngày 05 tháng 02 năm 2025",
+                                    issuer=("ỦY BAN NHÂN DÂN", "TỈNH THANH HÓA"))
+                             + body_and_signer())])
+    assert f["place"].value == "Thanh Hóa" and not f["place"].needs_review
+    assert f["issuer"].value == "ỦY BAN NHÂN DÂN TỈNH THANH HÓA"
+    assert not f["issuer"].needs_review and f["issuer"].original is None
+
+
+def test_an_unknown_place_is_flagged_with_the_known_ones_it_may_be():
+    f = extract_fields([page(header(date="Thanh Hỏa, ngày 05 tháng 02 năm 2025",
+                                    issuer=("ỦY BAN NHÂN DÂN", "TỈNH THANH HÓA"))
+                             + body_and_signer())])
+    place = f["place"]
+    assert place.value == "Thanh Hỏa" and place.needs_review  # read confidently: stands
+    assert "Thanh Hóa" in place.alternatives
+
+
+def test_type_line_grammar_and_junk_at_line_ends():
+    f = extract_fields([page(header(issuer=("UBND TỈNH QUẢNG NGÃI", "BAN CHỈ ĐẠO 138 _"))
+                             + body_and_signer(title=("QUYẾT ĐỊNH CỦA ỦY BAN NHÂN DÂN TỈNH",)))])
+    assert f["doc_type"].value == "QUYẾT ĐỊNH"
+    assert f["issuer"].value == "BAN CHỈ ĐẠO 138"
+
+
+def test_places_list_before_and_after_2025():
+    from digitize.fields import places
+    assert places.is_known("Quảng Ngãi") and places.is_known("Tỉnh Hà Giang")  # merged in 2025
+    assert places.is_known("Khánh Hoà")  # tone placement is the same word
+    assert not places.is_known("Thanh Hòa", ("province",))
+    assert places.candidates("Quang Ngai", ("province",))[0] == "Quảng Ngãi"

@@ -7,9 +7,10 @@ the right half near the end, the "Nơi nhận" list in the left half beside it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from digitize.fields.text import Segment, clean_spaces, fold, is_upper_line
+from digitize.fields.lexicon import respell, spelling_table
+from digitize.fields.text import (Segment, canonical_tones, clean_spaces, fold, is_upper_line,
+                                  trim_edges)
 
 MOTTO_RE = re.compile(r"cong\s+h[oò]a\s+xa\s+hoi|doc\s+lap\s*-?\s*tu\s+do|hanh\s+phuc")
 # Text drawn by e-signature software and by the "CV ĐẾN" receipt stamp, never part of a field.
@@ -27,10 +28,10 @@ _TYPE_BY_FOLD = {fold(t): t for t in DOC_TYPES}
 URGENCY = ("HỎA TỐC", "THƯỢNG KHẨN", "KHẨN")
 SECRECY = ("TUYỆT MẬT", "TỐI MẬT", "MẬT")
 # Words of signer positions, to restore marks OCR dropped ("CHU TICH" -> "CHỦ TỊCH").
-_TITLE_WORDS = {fold(w): w for w in (
+_TITLE_WORDS = tuple((
     "TM. KT. TL. TUQ. Q. ỦY BAN NHÂN DÂN HỘI ĐỒNG CHỦ TỊCH PHÓ GIÁM ĐỐC CHÁNH VĂN PHÒNG "
     "TRƯỞNG BAN SỞ TỈNH HUYỆN XÃ PHƯỜNG THỊ TRẤN TRẠM CỤC CHI NGÀNH TRA THANH BỘ VIỆN "
-    "HIỆU QUYỀN ĐOÀN ĐẢNG ỦY KHỐI TỔNG THƯỜNG TRỰC").split()}
+    "HIỆU QUYỀN ĐOÀN ĐẢNG ỦY KHỐI TỔNG THƯỜNG TRỰC").split())
 _TITLE_START = re.compile(r"^(tm|kt|tl|tuq|q)\s*\.")
 _POSITION = re.compile(r"chu\s+tich|giam\s+doc|truong(\s+ban|\s+phong)?$|chanh\s+van\s+phong|"
                        r"bi\s+thu|chanh\s+thanh\s+tra|cuc\s+truong|vien\s+truong|thu\s+truong|"
@@ -48,33 +49,67 @@ PROVINCES = (
     "Ninh Thuận", "Phú Yên", "Quảng Bình", "Quảng Nam", "Sóc Trăng", "Thái Bình", "Tiền Giang",
     "Trà Vinh", "Vĩnh Phúc", "Yên Bái", "Thừa Thiên Huế",
 )
-# Words of issuer headings; a heading word that folds to one of these is written this way.
-_ISSUER_WORDS = {fold(w): w for w in (
+# Words of issuer headings, as a closed vocabulary: a heading word read without marks is spelled
+# from it when exactly one vocabulary word has its letters; a word read with marks is kept
+# (`lexicon.respell`). The name of a locality ("TỈNH QUẢNG NGÃI") is judged as a whole against
+# the official list of units instead (`places`).
+_HEADING_WORDS = (
     "ỦY BAN NHÂN DÂN TỈNH THÀNH PHỐ HUYỆN QUẬN THỊ XÃ TRẤN PHƯỜNG HỘI ĐỒNG SỞ BỘ BAN CHỈ ĐẠO "
     "VĂN PHÒNG CHÍNH PHỦ TÀI NGUYÊN VÀ MÔI TRƯỜNG NỘI VỤ TƯ PHÁP CÔNG AN THANH TRA KẾ HOẠCH ĐẦU "
-    "TƯ GIÁO DỤC ĐÀO TẠO Y TẾ XÂY DỰNG GIAO THÔNG VẬN TẢI").split()}
-for _p in PROVINCES:
-    for _w in _p.upper().split():
-        _ISSUER_WORDS.setdefault(fold(_w), _w)
-# A folded form shared by two words ("dao": ĐÀO, ĐẠO) proves nothing: keep what OCR read.
-_AMBIGUOUS = {"dao", "tu", "thu", "do", "bo", "so", "ban", "van", "tai", "pho"}
-_ISSUER_WORDS = {k: v for k, v in _ISSUER_WORDS.items() if k not in _AMBIGUOUS
-                 or v in ("BAN", "VĂN", "SỞ", "BỘ", "PHỐ")}
+    "TƯ GIÁO DỤC ĐÀO TẠO Y TẾ XÂY DỰNG GIAO THÔNG VẬN TẢI ĐẶC KHU").split()
+_HEADING_TABLE = spelling_table(_HEADING_WORDS)
+_UNIT_AT = re.compile(r"(?:^|\s)(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran|dac khu)"
+                      r"\s+(?=\S)")
+UNIT_LEVELS = {"tinh": ("province",), "thanh pho": ("province", "district"),
+               "huyen": ("district",), "quan": ("district",), "thi xa": ("district",),
+               "xa": ("commune",), "phuong": ("commune",), "thi tran": ("commune",),
+               "dac khu": ("commune",)}
 
 
-def restore_heading(text: str) -> tuple[str, bool]:
-    """Restore marks of heading words from the issuer vocabulary; (text, all words known)."""
-    out, known = [], True
-    for w in text.split():
-        f = fold(w)
-        canon = _ISSUER_WORDS.get(f)
-        if canon is None and f in _AMBIGUOUS and w.upper() == w:
-            canon = w  # ambiguous folded form: the OCR spelling stands, unverified
-            known = known and w != f.upper()
-        if canon is None:
-            known = False
-        out.append(canon or w)
-    return " ".join(out), known
+def restore_heading(text: str, confident: bool = True) -> tuple[str, bool, list[str]]:
+    """Heading words judged against the heading vocabulary, and the locality named after its unit
+    word ("TỈNH ...", "XÃ ...") against the official list of units: (text, all words known, a
+    note per change from what OCR read)."""
+    f = fold(text)
+    m = None
+    for m in _UNIT_AT.finditer(f):
+        pass  # the last unit word: "ỦY BAN NHÂN DÂN THỊ XÃ ĐỨC PHỔ" names the thị xã
+    head, local = (text[:m.end()], text[m.end():]) if m else (text, "")
+    out, known, notes = [], True, []
+    for w in head.split():
+        new, ok, note = respell(w, _HEADING_TABLE, confident)
+        known = known and ok
+        out.append(new)
+        if note:
+            notes.append(note)
+    if local.strip():
+        name, ok, note = respell_place(local.strip(), UNIT_LEVELS[m.group(1)], confident)
+        known = known and ok
+        out.append(name)
+        if note:
+            notes.append(note)
+    return " ".join(out), known, notes
+
+
+def respell_place(name: str, levels: tuple[str, ...], confident: bool
+                  ) -> tuple[str, bool, str | None]:
+    """A place name judged against the official list of units (`places`): (name to use, known,
+    note). Known as read: kept. Read without marks (or unsurely) with exactly one unit of the
+    same letters: that unit's spelling, in the reading's case, with a note. Otherwise kept as
+    read, unknown."""
+    from digitize.fields import places
+    if not places.available():
+        return name, True, None
+    if places.is_known(name, levels):
+        return name, True, None
+    marked = fold(name) != name.lower()
+    if marked and confident:
+        return name, False, None
+    fits = [c for c in places.candidates(name, levels, max_dist=0) if fold(c) == fold(name)]
+    if len(fits) != 1:
+        return name, False, None
+    new = fits[0].upper() if name.isupper() else fits[0]
+    return new, True, f"{name}->{new}"
 
 
 def letters_fold(s: str) -> str:
@@ -90,8 +125,29 @@ def split_x(segs: list[Segment], width: int) -> tuple[float, Segment | None]:
 
 
 def match_doc_type(seg: Segment) -> str | None:
-    key = letters_fold(seg.text)
-    return _TYPE_BY_FOLD.get(key)
+    """The document type a title line names: the whole line ("QUYẾT ĐỊNH"), or the type followed
+    by what the title grammar allows after it ("QUYẾT ĐỊNH CỦA ỦY BAN NHÂN DÂN TỈNH ...", "...
+    VỀ VIỆC ..."), which belongs to the title, not the type."""
+    got = split_doc_type(seg.text)
+    return got[0] if got else None
+
+
+# What may follow a type name on its title line: the issuing body ("của") or the subject.
+_AFTER_TYPE = re.compile(r"^(cua|ve|v\s*/\s*v|ban\s+hanh)\b")
+
+
+def split_doc_type(text: str) -> tuple[str, str] | None:
+    """(type, rest of the title line) when the line is a known type, alone or followed by "của
+    ..."/"về ..."; None otherwise."""
+    key = letters_fold(text)
+    if key in _TYPE_BY_FOLD:
+        return _TYPE_BY_FOLD[key], ""
+    words = trim_edges(text).split()
+    for n in range(min(4, len(words) - 1), 0, -1):
+        head = letters_fold(" ".join(words[:n]))
+        if head in _TYPE_BY_FOLD and _AFTER_TYPE.match(fold(" ".join(words[n:]))):
+            return _TYPE_BY_FOLD[head], " ".join(words[n:])
+    return None
 
 
 def is_stamp(seg: Segment) -> bool:
@@ -196,24 +252,27 @@ def vv_lines(segs: list[Segment], number: Segment, sx: float) -> list[Segment]:
     return out
 
 
-def title_words(text: str) -> tuple[str, bool]:
-    """Signer-position text with OCR junk dropped and marks restored from the title vocabulary."""
+def title_words(text: str, confident: bool = True) -> tuple[str, list[str]]:
+    """Signer-position text with OCR junk dropped and marks restored from the title vocabulary
+    (`lexicon.respell`: only words read without marks, or read unsurely); (text, a note per
+    word spelled differently from what OCR read)."""
     text = re.sub(r"^\W*T[ẠAĂÂ]?M\s*[.,]\s*(?=\S)", "TM. ", text)  # "TẠM.UY BAN": TM. glued
     words = text.split()
     while words and not re.fullmatch(r"[^\W\d_]+\.?", words[0]):
         words = words[1:]
-    out, repaired = [], False
+    out, notes = [], []
     for w in words:
         core = w.strip(",;:")
-        canon = _TITLE_WORDS.get(fold(core))
-        if canon and canon != core and canon.upper() != core.upper():
-            repaired = True
-        out.append(canon or core)
-    return " ".join(out), repaired
+        new, _, note = respell(core, _TITLE_TABLE, confident)
+        if note:
+            notes.append(note)
+        out.append(new)
+    return " ".join(out), notes
 
 
 TITLE_PREFIXES = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
-TITLE_VOCAB = frozenset(_TITLE_WORDS.values())
+TITLE_VOCAB = frozenset(_TITLE_WORDS)
+_TITLE_TABLE = spelling_table(TITLE_VOCAB)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -285,7 +344,8 @@ def _common_suffix(a: str, b: str) -> int:
 
 def title_unknown(title: str) -> list[str]:
     """Words of a signer title that are neither a prefix nor a word of the position vocabulary."""
-    return [w for w in title.split() if w not in TITLE_PREFIXES and w not in TITLE_VOCAB]
+    return [w for w in title.split() if w not in TITLE_PREFIXES
+            and canonical_tones(w) not in TITLE_VOCAB]
 
 
 def is_title_seg(s: Segment) -> bool:

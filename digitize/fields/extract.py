@@ -15,17 +15,19 @@ import re
 from typing import Callable
 
 from digitize.fields import blocks as B
-from digitize.fields.lexicon import attested, mend_compounds
+from digitize.fields import places
+from digitize.fields.lexicon import attested, mend_compounds, same_word
 from digitize.fields.lines import RereadText, completed
-from digitize.fields.dates import DatePart, find_date_line, read_date
+from digitize.fields.dates import find_date_line, read_date
 from digitize.fields.model import FIELD_NAMES, LIST_FIELDS, Field
 from digitize.fields.number import find_number_line, read_number
 from digitize.fields.holders import party_fields
-from digitize.fields.persons import SURNAME_FORMS
+from digitize.fields.names import respell_surname, surname_candidates
 from digitize.fields.review import (LOW_WORD_CONF, anchored, consensus, context_table,
                                     irregular)
 from digitize.fields.vietnamese import token_ok
-from digitize.fields.text import Segment, clean_spaces, fold, mean_conf, segments_of, union_box
+from digitize.fields.text import (Segment, clean_spaces, fold, mean_conf, segments_of,
+                                  trim_edges, union_box)
 from ocr.types import Box, PageText, Word
 
 RereadDigits = Callable[[int, Box], "tuple[str, float] | None"]
@@ -34,6 +36,13 @@ REQUIRED = ("issuer", "number", "place", "issued_date", "doc_type", "subject", "
 REVIEW_CONF = 0.60  # mean word confidence under which a printed field is flagged
 REREAD_CONF = 0.85  # a re-read digit string is trusted alone from this confidence up
 PRINT_CONF = 0.75   # a first reading this sure is print, kept over a differing re-read
+CONFIDENT_WORD = 80.0  # a word read this sure (0..100) is never replaced by a different word
+
+
+def same_words(a: str, b: str) -> bool:
+    """The same words, tone placement and case aside."""
+    x, y = a.split(), b.split()
+    return len(x) == len(y) and all(same_word(p, q) for p, q in zip(x, y))
 
 
 def _field(name: str, value, words: list[Word], page: int | None, evidence: str,
@@ -142,15 +151,7 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
     number_top = num_seg.y0 if num_seg else (bottom if bottom else 0.3 * H)
     lines = B.issuer_lines(segs, sx, motto, number_top)
     if lines:
-        restored = [B.restore_heading(clean_spaces(s.text)) for s in lines]
-        unknown = not all(k for _, k in restored)
-        parent, issuer = B.split_issuer([t for t, _ in restored])
-        ev = " / ".join(s.text for s in lines)
-        if parent:
-            n = len(parent.split())
-            pw = [w for s in lines for w in s.words][:n]
-            out["issuer_parent"] = _field("issuer_parent", parent, pw, page.page_no, ev, unknown)
-        out["issuer"] = _seg_field("issuer", issuer, lines, ev, review=unknown)
+        _issuer_fields(out, page, lines)
 
     vv = B.vv_lines(segs, num_seg, sx) if num_seg else []
     title = B.title_line(segs, bottom + 5, W)
@@ -190,9 +191,68 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
                     out[name] = _seg_field(name, opt, [s])
 
 
+def _issuer_fields(out: dict, page: PageText, lines: list[Segment]) -> None:
+    """Issuer (and parent body) from the header lines: junk at the line ends dropped, heading
+    words judged against the heading vocabulary, the locality against the list of units."""
+    restored, notes, unknown = [], [], False
+    for s in lines:
+        confident = bool(s.words) and min(w.conf for w in s.words) >= CONFIDENT_WORD
+        text, known, changes = B.restore_heading(trim_edges(clean_spaces(s.text)), confident)
+        restored.append(text)
+        notes += changes
+        unknown = unknown or not known
+    parent, issuer = B.split_issuer([t for t in restored if t])
+    ev = " / ".join(s.text for s in lines)
+    doubt = _locality_doubt(" ".join(t for t in (parent, issuer) if t))
+    notes += [doubt[0]] if doubt else []
+    original = " / ".join(trim_edges(clean_spaces(s.text)) for s in lines)
+    review = unknown or bool(notes)
+    if parent:
+        n = len(parent.split())
+        pw = [w for s in lines for w in s.words][:n]
+        out["issuer_parent"] = _field("issuer_parent", parent, pw, page.page_no, ev, review)
+    f = _seg_field("issuer", issuer, lines, ev, review=review)
+    _note(f, notes, original if any("->" in n for n in notes) else None,
+          doubt[1] if doubt else None)
+    out["issuer"] = f
+
+
+_LOCALITY_AT = re.compile(r"\b(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\s+(.+)$")
+
+
+def _locality_doubt(issuer: str) -> tuple[str, list[str]] | None:
+    """Why the locality an issuer names ("... TỈNH THANH HÓA") is doubtful, with the known
+    units it may be, or None when it is a unit of the official lists (before or after 2025)."""
+    if not places.available():
+        return None
+    m = _LOCALITY_AT.search(fold(issuer))
+    if not m:
+        return None
+    name = issuer[m.start(2):].strip()
+    levels = B.UNIT_LEVELS[m.group(1)]
+    if not name or places.is_known(name, levels):
+        return None
+    cands = [c.upper() if name.isupper() else c for c in places.candidates(name, levels)[:4]]
+    return f"unknown unit: {name}", cands
+
+
+def _note(f: Field, notes: list[str], original: str | None = None,
+          alternatives: list[str] | None = None) -> None:
+    """Add bracketed notes to a field's evidence, and the OCR reading it differs from."""
+    if notes:
+        f.evidence += f" [{'; '.join(notes)}]"
+    if original is not None and original != f.value:
+        f.original = original
+    if alternatives:
+        f.alternatives = list(dict.fromkeys(a for a in alternatives if a != f.value))
+
+
 def _judge_place(out: dict) -> None:
-    """The place is a province (or the issuer's locality): spell it that way; a place that looks
-    like body text ("Thực hiện Chỉ thị số 11/CT-TTg") means the date line is not the header's."""
+    """The place is a province or the issuer's locality, checked against the official lists
+    (before and after 2025). A known name stands as read. An unknown one is flagged with the
+    known names it may be; it is replaced only when OCR was unsure of it and one known name has
+    the same letters (marks lost), and then shown with the reading. A place that looks like body
+    text ("Thực hiện Chỉ thị số 11/CT-TTg") means the date line is not the header's."""
     f = out["place"]
     words = f.value.split()
     if len(words) > 5 or re.search(r"[\d/]", f.value):
@@ -201,19 +261,32 @@ def _judge_place(out: dict) -> None:
             out["issued_date"].needs_review = True
             out["issued_date"].evidence += " [not the header's date line]"
         return
+    value = trim_edges(f.value)
     issuer = " ".join(out[k].value for k in ("issuer_parent", "issuer") if k in out)
-    m = re.search(r"(?:TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)\s+(.+)$", issuer)
-    names = list(B.PROVINCES) + ([m.group(1).title()] if m else [])
-    key = fold(f.value)
-    for cand in names:
-        d = B.edit_distance(key, fold(cand))
-        if d == 0 or (d <= 2 and len(key) > 6):
-            if cand != f.value:
-                f.evidence += f" [{f.value}->{cand}]"
-                f.needs_review = f.needs_review or d > 0
-                f.value = cand
-            return
-    f.needs_review = f.needs_review or not all(token_ok(w) for w in words)
+    m = _LOCALITY_AT.search(fold(issuer))
+    local = issuer[m.start(2):].strip() if m else ""
+    if local and same_words(value, local):
+        f.value = value
+        return
+    if not places.available():
+        f.needs_review = f.needs_review or not all(token_ok(w) for w in words)
+        return
+    if places.is_known(value):
+        f.value = value
+        return
+    cands = places.candidates(value)
+    if local and fold(local) == fold(value):
+        cands = [local.title()] + cands
+    same_letters = [c for c in cands if fold(c) == fold(value)]
+    unsure = f.confidence * 100 < CONFIDENT_WORD
+    original = f.value
+    if unsure and len(same_letters) == 1:
+        value = same_letters[0]
+    f.value = value
+    f.needs_review = True
+    _note(f, [f"unknown place: {original}" + (f"; list has {', '.join(cands[:4])}" if cands
+                                                else "")],
+          original, cands[:4])
 
 
 def _judge_subject(out: dict, all_segs: list[Segment]) -> None:
@@ -315,16 +388,20 @@ def _signer_fields(out: dict, page_segs, header_bottom,
             _name_field(out, lone, page.page_no)
             _hidden_title(out, lone, reread_text)
             return
-        lines, repaired = [], False
+        lines, notes = [], []
         for s in block:
-            t, rep = B.title_words(s.text)
-            repaired = repaired or rep
+            confident = bool(s.words) and min(w.conf for w in s.words) >= CONFIDENT_WORD
+            t, changes = B.title_words(s.text, confident)
+            notes += changes
             if t:
                 lines.append(t)
+        read = clean_spaces(" ".join(trim_edges(s.text) for s in block))
         lines, rep = B.settle_title(lines)
         title = clean_spaces(" ".join(lines))
+        if rep:
+            notes.append("position lines completed by the block's grammar")
         unknown = B.title_unknown(title)
-        low = any(w.conf < 50 for s in block for w in s.words) and not (repaired or rep)
+        low = any(w.conf < 50 for s in block for w in s.words)
         # "TM. <body>" / "KT. <position>" announce a further line: the block is cut short.
         low = low or bool(re.match(r"^(tm|kt|tl|tuq)\.", fold(lines[-1]) if lines else "tm."))
         # A bare position with unread text right above it: the "TM. ..." line is probably
@@ -333,10 +410,12 @@ def _signer_fields(out: dict, page_segs, header_bottom,
                       and _text_just_above(block[0], segs))
         ev = " / ".join(s.text for s in block) + (f" [unknown: {' '.join(unknown)}]" if unknown
                                                    else "")
-        out["signer_title"] = _seg_field("signer_title", title, block, ev,
-                                         review=low or bool(unknown),
-                                         conf=mean_conf([w for s in block for w in s.words])
-                                         * (0.9 if repaired or rep else 1.0))
+        f = _seg_field("signer_title", title, block, ev,
+                       review=low or bool(unknown) or bool(notes),
+                       conf=mean_conf([w for s in block for w in s.words])
+                       * (0.9 if notes else 1.0))
+        _note(f, notes, read if notes else None)
+        out["signer_title"] = f
         if name is None:
             name = B.lone_name(segs, block[-1].y1)
         if name is not None:
@@ -382,19 +461,31 @@ def _text_just_above(first: Segment, segs: list[Segment]) -> bool:
 
 
 def _name_field(out: dict, name: Segment, page_no: int) -> None:
+    """The signer's name as printed. The surname is judged against the surname list
+    (`lexicon.respell`): a surname read without marks, or read unsurely, is spelled from the
+    list where one surname fits, and the field is then shown to a person with the reading;
+    a surname read with good confidence stands ("Trịnh" is never made "Trình")."""
+    read = B.name_words(name.text)
     words = B.name_words(name.text, mend=True)
-    mended = words != B.name_words(name.text)  # a mangled surname was restored
+    mended = words != read  # a mangled surname was restored
     notes = [f"surname restored: {words[0]}"] if mended else []
     nwords = [w for w in name.words if w.text.strip(",.;:") in words] or name.words
-    canon = SURNAME_FORMS.get(fold(words[0]))
-    if canon and canon != words[0]:
-        notes.append(f"surname {words[0]}->{canon}")
-        words = [canon] + words[1:]
+    first = next((w for w in nwords if w.text.strip(",.;:") == words[0]), None) if words else None
+    confident = first is not None and first.conf >= CONFIDENT_WORD
+    known = False
+    if words:
+        spelled, known, note = respell_surname(words[0], confident)
+        if note:
+            notes.append(f"surname {note}")
+            words = [spelled] + words[1:]
     bad = [w for w in words if not token_ok(w)]
-    review = (canon is None or min(w.conf for w in nwords) < 75 or bool(bad) or mended
+    review = (not known or min(w.conf for w in nwords) < 75 or bool(bad) or bool(notes)
               or len(words) < 3)  # two words: the surname is often what OCR lost
     ev = name.text + (f" [{'; '.join(notes)}]" if notes else "")
-    out["signer_name"] = _field("signer_name", " ".join(words), nwords, page_no, ev, review)
+    f = _field("signer_name", " ".join(words), nwords, page_no, ev, review)
+    alts = [" ".join([c] + words[1:]) for c in surname_candidates(words[0])] if words else []
+    _note(f, [], " ".join(read) if notes else None, alts)
+    out["signer_name"] = f
 
 
 _BULLETS = ("-", "+", "•", "~", "–", "—", "*")  # OCR reads a dash bullet as "~" at times

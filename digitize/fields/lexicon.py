@@ -239,3 +239,54 @@ def _chunks(toks: list[str]) -> list[tuple[int, int]]:
     if start is not None:
         out.append((start, len(toks)))
     return [(a, b) for a, b in out if b - a >= 2]
+
+
+def same_word(a: str, b: str) -> bool:
+    """Are `a` and `b` the same word? Case and tone *placement* aside ("hoà" = "hòa", "UỶ" =
+    "ỦY"); a different tone mark is a different word ("Hóa" is not "Hòa")."""
+    return canonical_tones(nfc(a)).lower() == canonical_tones(nfc(b)).lower()
+
+
+def spelling_table(words) -> dict[str, tuple[str, ...]]:
+    """Folded form -> the spellings of `words` that fold to it: a closed vocabulary where one
+    folded form may stand for several words ("hoa": HÓA, HÒA), so none of them may be guessed
+    from the letters alone."""
+    table: dict[str, set[str]] = {}
+    for w in words:
+        table.setdefault(fold(w), set()).add(canonical_tones(nfc(w)))
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+def respell(word: str, table: dict[str, tuple[str, ...]], confident: bool
+            ) -> tuple[str, bool, str | None]:
+    """A word of a closed vocabulary (heading words, surnames, positions) as OCR read it, judged
+    against the vocabulary: (spelling to use, known, note).
+
+    * spelled as a vocabulary word (tone placement aside): kept as read, known;
+    * read without any mark, and exactly one vocabulary word has those letters: that word, with
+      a note (the field shows the change to a person);
+    * read with marks that are no vocabulary word, not read confidently, and exactly one
+      vocabulary word has its letters: that word, with a note;
+    * otherwise kept as read, unknown (a confident reading is never replaced: "Trịnh" is not
+      turned into "Trình", nor "HÓA" into "HÒA"), with the candidates as alternatives for a
+      person: `respell_candidates`.
+    """
+    core = word.strip(EDGE_PUNCT)
+    spellings = table.get(fold(core), ())
+    if not core or not spellings:
+        return word, False, None
+    if any(same_word(core, s) for s in spellings):
+        return word, True, None
+    marked = nfc(core).lower() != fold(core)
+    if marked and confident:
+        return word, False, None
+    if len(spellings) != 1:
+        return word, False, None
+    new = recase(core, spellings[0].lower())
+    return word.replace(core, new), True, f"{core}->{new}"
+
+
+def respell_candidates(word: str, table: dict[str, tuple[str, ...]]) -> list[str]:
+    """The vocabulary words with the letters of `word` (other than itself), in its case."""
+    core = word.strip(EDGE_PUNCT)
+    return [recase(core, s.lower()) for s in table.get(fold(core), ()) if not same_word(core, s)]

@@ -17,7 +17,10 @@ LIST_FIELDS = ("recipients", "distribution", "persons", "holders", "organisation
 @dataclass
 class Field:
     """One field. `value` is a str, or a dict/list for structured fields (number parts, persons).
-    `page` is 1-based; `box` is [x0, y0, x1, y1] in that page's pixels; `confidence` is 0..1."""
+    `page` is 1-based; `box` is [x0, y0, x1, y1] in that page's pixels; `confidence` is 0..1.
+    `original` is what OCR read where the value differs from it (a mended mark, a vocabulary
+    spelling), so a person sees both; `alternatives` are other readings worth a look (a second
+    reading of a handwritten number, names of known places the reading is close to)."""
 
     name: str
     value: Any
@@ -27,6 +30,8 @@ class Field:
     needs_review: bool = False
     evidence: str = ""
     source: str = "extracted"  # or "corrected" after `digitize set`
+    original: str | None = None
+    alternatives: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

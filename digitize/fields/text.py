@@ -13,7 +13,7 @@ from indexer.textnorm import canonical_tones, fold, nfc
 from ocr.types import Box, PageText, Word
 
 __all__ = ["Segment", "segments_of", "fold", "nfc", "canonical_tones", "is_upper_line",
-           "union_box", "mean_conf", "clean_spaces", "blank_box"]
+           "union_box", "mean_conf", "clean_spaces", "blank_box", "trim_edges"]
 
 # OCR often returns Latin Ð (U+00D0) or Icelandic ð for Vietnamese Đ/đ: the same glyph.
 _GLYPH_FIXES = str.maketrans({"Ð": "Đ", "ð": "đ", "’": "'", "‘": "'", "⁄": "/", "∕": "/"})
@@ -21,6 +21,26 @@ _GLYPH_FIXES = str.maketrans({"Ð": "Đ", "ð": "đ", "’": "'", "‘": "'", "�
 
 def clean_spaces(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
+
+
+# Marks that are no part of a word: underlines of a header ("_____"), rules and specks OCR reads
+# at the ends of a line.
+_EDGE_JUNK = "_-–—~|.,;:·•*'\"`^"
+
+
+def trim_edges(s: str) -> str:
+    """`s` without the junk OCR reads at a line's ends: tokens with no letter or digit ("_",
+    "—", "..."), and underscores or tildes glued to the first or last word ("NGÃI_"). A
+    closing full stop after a letter stays ("Q.")."""
+    toks = s.split()
+    while toks and not any(c.isalnum() for c in toks[0]):
+        toks.pop(0)
+    while toks and not any(c.isalnum() for c in toks[-1]):
+        toks.pop()
+    if toks:
+        toks[0] = toks[0].lstrip("_~|")
+        toks[-1] = toks[-1].rstrip("_~|")
+    return " ".join(toks)
 
 
 def fix_glyphs(s: str) -> str:
