@@ -239,7 +239,9 @@ def reindex(archive, backend, es_url):
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per field.")
 def review(archive, as_json):
-    """List fields that need a person's check (doubtful OCR, handwriting), with page and box."""
+    """List fields that need a person's check (doubtful OCR, handwriting), with page and box:
+    the best reading, what OCR read where the value differs ("OCR read:"), and the other
+    readings worth a look ("or:")."""
     items = service.review(from_env(archive=archive))
     for it in items:
         if as_json:
@@ -248,6 +250,10 @@ def review(archive, as_json):
             click.echo(f"{it['record_id']}  p{it['page'] or '?'} {it['box'] or ''}  "
                        f"{it['field']} = {json.dumps(it['value'], ensure_ascii=False)}  "
                        f"(why: {_clip(it['why'], 100)})")
+            if it.get("original") is not None:
+                click.echo(f"    OCR read: {json.dumps(it['original'], ensure_ascii=False)}")
+            for alt in it.get("alternatives") or []:
+                click.echo(f"    or: {json.dumps(alt, ensure_ascii=False)}")
     if not items and not as_json:
         click.echo("nothing to review", err=True)
 

@@ -19,13 +19,18 @@ from storage.archive import write_manifest
 from storage.files import atomic_write_json
 
 def review_items(store: Store) -> list[dict[str, Any]]:
-    """Every field that needs a person's check, with its page and box."""
+    """Every field that needs a person's check, with its page and box: the best reading
+    (`value`), what OCR read where the value differs from it (`original`), and the other
+    readings worth a look (`alternatives`: a second reading of a handwritten number, the
+    vocabulary's spelling of a word kept as read, known places a name is close to)."""
     items = []
     for doc in store.catalogue.iter_docs():
         for name, f in doc.get("fields", {}).items():
             if isinstance(f, dict) and f.get("needs_review") and f.get("source") != "corrected":
                 items.append({"record_id": doc["id"], "title": doc.get("title", ""), "field": name,
                               "value": f.get("value"), "confidence": f.get("confidence"),
+                              "original": f.get("original"),
+                              "alternatives": f.get("alternatives") or [],
                               "page": f.get("page"), "box": f.get("box"),
                               "evidence": f.get("evidence", ""),
                               "why": review_reason(f.get("evidence", ""))})

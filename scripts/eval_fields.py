@@ -1,5 +1,9 @@
 """Measure field extraction against labels.
 
+Per field: exact, sent to review, confidently wrong (wrong and not flagged), and "or-alt": exact,
+or the right value is among the alternatives the review queue shows beside it; per set, the
+review queue's recall (wrong fields flagged) and precision (flagged fields wrong).
+
 Three sets: the born-digital documents read through their text layer, the same documents OCR'd from
 their page raster, and the real scans (labels in scripts/labels/scanned_fields.json). Pages are
 OCR'd exactly as production does (ocr.images.load_page -> ocr.prepare.prepare_page -> recognise the
@@ -230,12 +234,15 @@ def score(rows: list[tuple[str, dict, dict]]) -> dict:
                                   or fields["number_type_code"].needs_review)
         if "number" in exp:
             exp = dict(exp, number_symbol=exp["number"].split("/", 1)[1])
+        alts = {k: f.alternatives or [] for k, f in fields.items()}
         for k, v in exp.items():
             t = table.setdefault(k, {"n": 0, "exact": 0, "review": 0, "wrong_unflagged": 0,
-                                     "misses": []})
+                                     "offered": 0, "misses": []})
             ok = norm(got.get(k)) == norm(v)
             t["n"] += 1
             t["exact"] += ok
+            # the value, or one of the readings shown beside it in the review queue
+            t["offered"] += ok or any(norm(a) == norm(v) for a in alts.get(k, []))
             t["review"] += bool(review.get(k))
             if not ok and not review.get(k):
                 t["wrong_unflagged"] += 1
@@ -244,13 +251,30 @@ def score(rows: list[tuple[str, dict, dict]]) -> dict:
     return table
 
 
+def queue(table: dict) -> dict:
+    """The review queue over every field scored: recall (wrong fields that are flagged) and
+    precision (flagged fields that are wrong)."""
+    n = sum(t["n"] for t in table.values())
+    wrong = sum(t["n"] - t["exact"] for t in table.values())
+    flagged = sum(t["review"] for t in table.values())
+    missed = sum(t["wrong_unflagged"] for t in table.values())
+    caught = wrong - missed
+    return {"fields": n, "wrong": wrong, "flagged": flagged, "wrong_unflagged": missed,
+            "recall": caught / wrong if wrong else 1.0,
+            "precision": caught / flagged if flagged else 1.0}
+
+
 def print_table(name: str, table: dict, verbose: bool) -> None:
     print(f"\n== {name}")
-    print(f"{'field':16} {'n':>3} {'exact':>7} {'review':>7} {'conf-wrong':>10}")
+    q = queue({k: t for k, t in table.items() if not k.startswith("_")})
+    print(f"review queue: {q['flagged']} of {q['fields']} fields flagged, {q['wrong']} wrong, "
+          f"{q['wrong_unflagged']} wrong and not flagged; recall {q['recall']:.0%}, "
+          f"precision {q['precision']:.0%}")
+    print(f"{'field':16} {'n':>3} {'exact':>7} {'review':>7} {'conf-wrong':>10} {'or-alt':>7}")
     for k, t in table.items():
         n = t["n"]
         print(f"{k:16} {n:3d} {t['exact'] / n:7.0%} {t['review'] / n:7.0%} "
-              f"{t['wrong_unflagged'] / n:10.0%}")
+              f"{t['wrong_unflagged'] / n:10.0%} {t['offered'] / n:7.0%}")
         if verbose:
             for m in t["misses"]:
                 print(f"      {m}")

@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from digitize.fields import FIELD_NAMES, extract_fields
+from digitize.fields import FIELD_NAMES, Field, extract_fields
 from digitize.fields.number import parse_symbol
 from digitize.fields.holders import read_id
 from ocr.types import Box, PageText, Word
@@ -76,10 +76,17 @@ def test_two_line_issuer_is_one_body():
     assert f["issuer_parent"].value is None
 
 
-def test_issuer_marks_restored_from_vocabulary():
-    f = extract_fields([page(header(issuer=("ỦY BAN NHÂN DÂN", "TINH QUANG NGAI"))
-                             + body_and_signer())])
-    assert f["issuer"].value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+def test_issuer_marks_restored_from_vocabulary_only_when_unsure():
+    def issuer(conf):
+        lines = header(issuer=("ỦY BAN NHÂN DÂN", "TINH QUANG NGAI")) + body_and_signer()
+        lines = [l if l[2] != "TINH QUANG NGAI" else (*l[:3], conf) for l in lines]
+        return extract_fields([page(lines)])["issuer"]
+    f = issuer(60.0)  # spelled from the vocabulary and the list of provinces, shown with the reading
+    assert (f.value, f.needs_review) == ("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", True)
+    assert f.original == "ỦY BAN NHÂN DÂN / TINH QUANG NGAI"
+    f = issuer(95.0)  # read with good confidence: stands, the spelling offered beside it
+    assert (f.value, f.needs_review) == ("ỦY BAN NHÂN DÂN TINH QUANG NGAI", True)
+    assert f.alternatives[0] == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
 
 
 @pytest.mark.parametrize("sym, expect", [
@@ -267,16 +274,26 @@ def test_subject_word_spelled_otherwise_in_the_document_is_remarked_and_flagged(
     # "xăng dầu" is in no word list: only the document's own spelling can mend it
     lines = header() + body_and_signer(subject=("Về việc cấp phép cửa hàng xăng dâu",)) + [
         (450, 1200, "Điều 1. Cửa hàng xăng dầu A;"), (450, 1260, "Các cửa hàng xăng dầu.")]
-    f = extract_fields([page(lines)])
-    assert f["subject"].value == "Về việc cấp phép cửa hàng xăng dầu"
+    f = extract_fields([page(lines)])  # read with good confidence: stands, the spelling offered
+    assert f["subject"].value == "Về việc cấp phép cửa hàng xăng dâu"
+    assert f["subject"].alternatives == ["Về việc cấp phép cửa hàng xăng dầu"]
     assert f["subject"].needs_review  # the document spells it two ways: a person confirms
+    lines = [l if not l[2].startswith("Về việc") else (*l[:3], 60.0) for l in lines]
+    f = extract_fields([page(lines)])  # read unsurely: the document's spelling, the reading kept
+    assert f["subject"].value == "Về việc cấp phép cửa hàng xăng dầu"
+    assert f["subject"].needs_review and f["subject"].original.endswith("xăng dâu")
 
 
 def test_subject_compound_word_marks_restored_from_the_lexicon():
     lines = header() + body_and_signer(subject=("Về việc bồ nhiệm ông A tại thị trân B",))
-    f = extract_fields([page(lines)])
-    assert f["subject"].value == "Về việc bổ nhiệm ông A tại thị trấn B"
-    assert "bồ nhiệm->bổ nhiệm" in f["subject"].evidence
+    f = extract_fields([page(lines)])["subject"]  # read with good confidence: offered only
+    assert (f.value, f.needs_review) == ("Về việc bồ nhiệm ông A tại thị trân B", True)
+    assert f.alternatives == ["Về việc bổ nhiệm ông A tại thị trấn B"]
+    lines = [l if not l[2].startswith("Về việc") else (*l[:3], 60.0) for l in lines]
+    f = extract_fields([page(lines)])["subject"]
+    assert f.value == "Về việc bổ nhiệm ông A tại thị trấn B"
+    assert "bồ nhiệm->bổ nhiệm" in f.evidence and f.needs_review
+    assert f.original == "Về việc bồ nhiệm ông A tại thị trân B"
 
 
 @pytest.mark.parametrize("text,want", [
@@ -378,14 +395,14 @@ def test_signer_name_with_a_mangled_surname_is_restored_and_flagged():
 
 
 @pytest.mark.parametrize("conf,want", [(60.0, "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"),
-                                       (95.0, "TM. ỦY BAN NHÂN DÁN CHỦ TỊCH")])
+                                       (95.0, "TM. UY BAN NHAN DÁN CHỦ TỊCH")])
 def test_misread_tm_line_before_a_collective_body(conf, want):
     lines = [l if l[2] != "TM. ỦY BAN NHÂN DÂN" else (l[0], l[1], "TÀI. UY BAN NHAN DÁN", conf)
              for l in header() + body_and_signer()]
     lines = [l for l in lines if l[2] not in ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")]
     lines.append((1600, 2060, "CHỦ TỊCH"))
     f = extract_fields([page(lines)])["signer_title"]
-    # unmarked words are spelled from the vocabulary; a marked word only when read unsurely
+    # words are spelled from the vocabulary only when read unsurely
     assert f.value == want and f.needs_review
     assert f.original == "TÀI. UY BAN NHAN DÁN CHỦ TỊCH"
 
@@ -401,12 +418,15 @@ def test_number_split_over_two_text_layer_lines():
 def test_document_mending_keeps_boxes_and_the_documents_common_words():
     from digitize.fields.mend import mend_document
     lines = [(300, 300 + 60 * i, "UBND tỉnh giao Sở xử lý") for i in range(9)]
-    lines += [(300, 900, "Quảng Nam tỉnh nhà"), (300, 960, "theo thẩm quyên"),
-              (300, 1020, "quà Tết Nguyên đán Ất Ty")]
+    lines += [(300, 900, "Quảng Nam tỉnh nhà"), (300, 960, "theo thẩm quyên", 60.0),
+              (300, 1020, "quà Tết Nguyên đán Ất Ty", 60.0), (300, 1080, "theo thẩm quyên")]
     pg = page(lines)
     (out,), notes = mend_document([pg])
     assert [w.box for w in out.words] == [w.box for w in pg.words]
-    assert "thẩm quyền" in out.text and "thâm" not in out.text
+    assert "theo thẩm quyền\nquà" in out.text  # read unsurely: mended, the reading kept
+    assert [(w.original, w.text) for w in out.words if hasattr(w, "original")] == [
+        ("quyên", "quyền"), ("Ty", "Tỵ")]
+    assert out.text.endswith("theo thẩm quyên")  # read with good confidence: kept as read
     assert "Ất Tỵ" in out.text and "p1: Ất Ty->Ất Tỵ" in notes
     assert "Nam tỉnh" in out.text  # "tỉnh" is the document's word: never "Nam tính"
     assert notes and notes[0].startswith("p1: ")
@@ -571,3 +591,47 @@ def test_places_list_before_and_after_2025():
     assert places.is_known("Khánh Hoà")  # tone placement is the same word
     assert not places.is_known("Thanh Hòa", ("province",))
     assert places.candidates("Quang Ngai", ("province",))[0] == "Quảng Ngãi"
+
+
+def test_a_last_1_touching_the_slash_is_checked_by_a_re_read():
+    pg = header(number="Số: 1571/QĐ-UBND", seq_conf=96.0) + body_and_signer()
+    reads = {"157": ("157", 80.0), "1571": ("1571", 80.0)}
+    for said, review in (("157", True), ("1571", False)):
+        f = extract_fields([page(pg)], reread=lambda p, b, s=said: reads[s])["number"]
+        assert f.needs_review is review
+    f = extract_fields([page(pg)], reread=lambda p, b: reads["157"])["number"]
+    assert f.value == "157/QĐ-UBND" and "1571/QĐ-UBND" in f.alternatives
+
+
+def test_a_sure_handwritten_reading_stands_alone_an_unsure_one_is_shown():
+    def number(conf):
+        pg = header(number="Số: 4† /QĐ-UBND", seq_conf=30.0) + body_and_signer()
+        return extract_fields([page(pg)], reread=lambda p, b: ("47", conf))["number"]
+    assert (number(80.0).value, number(80.0).needs_review) == ("47/QĐ-UBND", False)
+    assert (number(50.0).value, number(50.0).needs_review) == ("47/QĐ-UBND", True)
+
+
+def test_a_date_after_today_is_flagged():
+    f = extract_fields([page(header(date="Quảng Ngãi, ngày 05 tháng 02 năm 2099")
+                             + body_and_signer())])["issued_date"]
+    assert f.needs_review
+
+
+def test_review_queue_shows_the_reading_and_its_alternatives(monkeypatch):
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from digitize import cli, curation
+    f = Field("signer_name", "Nguyên Hoàng Giang", 0.9, 1, [1, 2, 3, 4], True, "x [surname?]",
+              alternatives=["Nguyễn Hoàng Giang"])
+    g = Field("subject", "Về việc bổ nhiệm", 0.6, 1, None, True, "y", original="Về việc bồ nhiệm")
+    doc = {"id": "r1", "fields": {"signer_name": f.to_dict(), "subject": g.to_dict(),
+                                  "place": Field("place", "Huế", 0.9).to_dict()}}
+    store = SimpleNamespace(catalogue=SimpleNamespace(iter_docs=lambda: [doc]))
+    items = curation.review_items(store)
+    assert [(i["field"], i["original"], i["alternatives"]) for i in items] == [
+        ("signer_name", None, ["Nguyễn Hoàng Giang"]), ("subject", "Về việc bồ nhiệm", [])]
+    monkeypatch.setattr(cli.service, "review", lambda settings: items)
+    out = CliRunner().invoke(cli.main, ["review"]).output
+    assert '    or: "Nguyễn Hoàng Giang"' in out and '    OCR read: "Về việc bồ nhiệm"' in out

@@ -102,8 +102,7 @@ def respell_place(name: str, levels: tuple[str, ...], confident: bool
         return name, True, None
     if places.is_known(name, levels):
         return name, True, None
-    marked = fold(name) != name.lower()
-    if marked and confident:
+    if confident:
         return name, False, None
     fits = [c for c in places.candidates(name, levels, max_dist=0) if fold(c) == fold(name)]
     if len(fits) != 1:

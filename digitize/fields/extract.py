@@ -11,6 +11,7 @@ that is not flagged is the outcome this module works hardest to avoid.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Callable
 
@@ -18,6 +19,7 @@ from digitize.fields import blocks as B
 from digitize.fields import places
 from digitize.fields.lexicon import attested, mend_compounds, same_word
 from digitize.fields.lines import RereadText, completed
+from digitize.fields.mend import mended_from
 from digitize.fields.dates import find_date_line, read_date
 from digitize.fields.model import FIELD_NAMES, LIST_FIELDS, Field
 from digitize.fields.number import find_number_line, read_number
@@ -47,10 +49,21 @@ def same_words(a: str, b: str) -> bool:
 
 def _field(name: str, value, words: list[Word], page: int | None, evidence: str,
            review: bool = False, conf: float | None = None) -> Field:
+    """A field read from `words`. Words whose marks the page mending changed
+    (`mend.MendedWord`) send it to review, with the reading as OCR made it."""
     c = mean_conf(words) if conf is None else conf
     box = union_box(words)
-    return Field(name, value, round(max(0.0, min(1.0, c)), 3), page,
-                 box.as_list() if box else None, bool(review or c < REVIEW_CONF), evidence)
+    mended = mended_from(words)
+    if mended:
+        evidence += f" [mended: {'; '.join(f'{a}->{b}' for a, b in mended)}]"
+    f = Field(name, value, round(max(0.0, min(1.0, c)), 3), page,
+              box.as_list() if box else None, bool(review or c < REVIEW_CONF or mended), evidence)
+    if mended and isinstance(value, str):
+        original = value
+        for a, b in mended:
+            original = original.replace(b, a, 1)
+        f.original = original if original != value else None
+    return f
 
 
 def _seg_field(name: str, value, segs: list[Segment], evidence: str | None = None,
@@ -78,26 +91,51 @@ def _reread(reread: RereadDigits | None, page: int, box: Box | None) -> tuple[st
     return (digits, _norm_conf(conf)) if digits.isdigit() else None
 
 
+HAND_SURE = 0.79  # a handwritten reading's confidence is 0.8 x the reader's probability: >= 0.99
+
+
 def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str, float] | None,
-                   ok: Callable[[str], bool]) -> tuple[str | None, float, bool, str]:
-    """Combine the printed reading and a digits-only re-read: (value, conf, review, note)."""
+                   ok: Callable[[str], bool]) -> tuple[str | None, float, bool, str, list[str]]:
+    """Combine the printed reading and a digits-only re-read of the same blank:
+    (value, conf, review, note, alternatives).
+
+    A value goes to a person when the readings disagree, when the one it rests on is unsure, or
+    when it fails `ok`. A handwritten re-read the reader is sure of (`HAND_SURE`) stands alone
+    where the first reading gave no clean digits to disagree with (OCR reads handwriting as
+    "4†", "0B"): re-checking every handwritten blank buries the wrong ones."""
     if not doubt and first is not None:
         if again and again[0].lstrip("0") != first.lstrip("0"):
-            return first, conf * 0.6, True, f"re-read says {again[0]}"
-        return first, conf, False, ""
+            return first, conf * 0.6, True, f"re-read says {again[0]}", [again[0]]
+        return first, conf, False, "", []
+    alts = [first] if first is not None else []
     if again and ok(again[0]):
         if first is not None and again[0].lstrip("0") == first.lstrip("0"):
             return again[0] if len(again[0]) >= len(first) else first, max(conf, again[1]), False, \
-                "confirmed by re-read"
-        if first is not None and doubt.startswith("low confidence") and conf >= PRINT_CONF:
+                "confirmed by re-read", []
+        # Clean digits that are no part of the re-read disagree with it ("44" against "14");
+        # a part of it ("0" of "04", "6" of "16") is OCR seeing some of the handwriting.
+        clean_first = (first is not None and not _subsequence(first, again[0])
+                       and doubt.startswith(("low confidence", "repaired", "glued", "touches")))
+        if first is not None and conf >= PRINT_CONF and doubt.startswith("low confidence"):
             # clean digits read with fair confidence are print, which OCR reads better than the
             # handwriting reader does (on the real scans every handwritten first reading was
             # under 0.75): kept, and shown to a person
-            return first, conf * 0.8, True, f"re-read says {again[0]}"
+            return first, conf * 0.8, True, f"re-read says {again[0]}", [again[0]]
+        if (again[1] >= HAND_SURE and not clean_first and first != again[0]
+                and "missing" not in doubt):
+            return again[0], again[1], False, f"handwriting read {again[0]} ({doubt})", alts
         if again[1] >= REREAD_CONF and first is None and "missing" not in doubt:
-            return again[0], again[1] * 0.9, False, "re-read"
-        return again[0], again[1] * 0.6, True, f"re-read {again[0]} vs {first!r} ({doubt})"
-    return first, conf, True, doubt
+            return again[0], again[1] * 0.9, False, "re-read", []
+        return again[0], again[1] * 0.6, True, f"re-read {again[0]} vs {first!r} ({doubt})", alts
+    if again:
+        alts.append(again[0])
+    return first, conf, True, doubt, alts
+
+
+def _subsequence(part: str, whole: str) -> bool:
+    """Are the characters of `part` in `whole`, in order ("0" in "04", "6" in "16")?"""
+    it = iter(whole)
+    return len(part) < len(whole) and all(c in it for c in part)
 
 
 def extract_fields(pages: list[PageText], reread: RereadDigits | None = None,
@@ -180,6 +218,7 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
         out["subject"] = _seg_field("subject", text, vv)
         out["_subject_segs"] = vv
     out["_header_bottom"] = (page.page_no, (title.y1 if title else bottom))
+    _cross_check_symbol(out)
     if "place" in out:
         _judge_place(out)
 
@@ -194,14 +233,16 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
 def _issuer_fields(out: dict, page: PageText, lines: list[Segment]) -> None:
     """Issuer (and parent body) from the header lines: junk at the line ends dropped, heading
     words judged against the heading vocabulary, the locality against the list of units."""
-    restored, notes, unknown = [], [], False
+    restored, suggested, notes, unknown = [], [], [], False
     for s in lines:
         confident = bool(s.words) and min(w.conf for w in s.words) >= CONFIDENT_WORD
         text, known, changes = B.restore_heading(trim_edges(clean_spaces(s.text)), confident)
         restored.append(text)
+        suggested.append(B.restore_heading(trim_edges(clean_spaces(s.text)), False)[0])
         notes += changes
         unknown = unknown or not known
     parent, issuer = B.split_issuer([t for t in restored if t])
+    suggestion = " ".join(t for t in B.split_issuer([t for t in suggested if t]) if t)
     ev = " / ".join(s.text for s in lines)
     doubt = _locality_doubt(" ".join(t for t in (parent, issuer) if t))
     notes += [doubt[0]] if doubt else []
@@ -212,8 +253,11 @@ def _issuer_fields(out: dict, page: PageText, lines: list[Segment]) -> None:
         pw = [w for s in lines for w in s.words][:n]
         out["issuer_parent"] = _field("issuer_parent", parent, pw, page.page_no, ev, review)
     f = _seg_field("issuer", issuer, lines, ev, review=review)
-    _note(f, notes, original if any("->" in n for n in notes) else None,
-          doubt[1] if doubt else None)
+    alts = [suggestion] if suggestion != " ".join(t for t in (parent, issuer) if t) else []
+    if doubt and doubt[1]:
+        head = issuer[:len(issuer) - len(doubt[0].split(": ", 1)[1])]
+        alts += [head + c for c in doubt[1]]
+    _note(f, notes, original if any("->" in n for n in notes) else None, alts)
     out["issuer"] = f
 
 
@@ -293,10 +337,21 @@ def _judge_subject(out: dict, all_segs: list[Segment]) -> None:
     """Re-mark subject words from the document's own spelling; flag doubtful words."""
     f, segs = out["subject"], out.get("_subject_segs") or []
     table = context_table(all_segs, segs)
-    mended, fixes = mend_compounds(f.value, anchored(table))
-    text, notes, doubt = consensus(mended, table)
-    notes = fixes + notes
     words = [w for s in segs for w in s.words]
+    # Words read with good confidence are never replaced; the spelling the lexicon and the
+    # document suggest is offered beside the reading instead.
+    sure = {w.text.strip(",.;:()\"'") for w in words if w.conf >= CONFIDENT_WORD}
+    veto = anchored(table)
+
+    def keep(toks: list[str], start: int, end: int, changed: list[int]) -> bool:
+        return (any(toks[i].strip(",.;:()\"'") in sure for i in changed)
+                or veto(toks, start, end, changed))
+
+    read = f.value
+    mended, fixes = mend_compounds(read, keep)
+    text, notes, doubt = consensus(mended, table, sure)
+    suggestion = consensus(mend_compounds(read, veto)[0], table)[0]
+    notes = fixes + notes
     toks = text.split()
     # A word read with low confidence that forms a known compound with its neighbour as read
     # ("phổ thông", "tình hình") has the lexicon's support; others are shown to a person.
@@ -308,15 +363,20 @@ def _judge_subject(out: dict, all_segs: list[Segment]) -> None:
         + [f"low confidence: {' '.join(low)}"] * bool(low) \
         + ["a seal or stamp overlaps the lines"] * irregular(segs)
     f.value = text
-    f.needs_review = f.needs_review or doubt or bool(bad or low) or irregular(segs)
+    f.needs_review = (f.needs_review or doubt or bool(bad or low or fixes) or irregular(segs)
+                      or suggestion != text)
     if reasons:
         f.evidence += f" [{'; '.join(reasons)}]"
+    if text != read:
+        f.original = f.original or read
+    if suggestion != text:
+        f.alternatives = [suggestion]
 
 
 def _number_fields(out: dict, r, seg: Segment, reread: RereadDigits | None) -> None:
     again = _reread(reread, seg.page, r.seq_box) if r.seq_doubt else None
-    seq, conf, review, note = _settle_digits(r.seq, r.seq_doubt, r.seq_conf, again,
-                                             lambda d: 0 < len(d) <= 5)
+    seq, conf, review, note, alts = _settle_digits(r.seq, r.seq_doubt, r.seq_conf, again,
+                                                   seq_ok)
     seq_box = [w for w in r.seq_words if w not in r.symbol_words] or []
     page = seg.page
     if seq is not None:
@@ -337,23 +397,74 @@ def _number_fields(out: dict, r, seg: Segment, reread: RereadDigits | None) -> N
     value = f"{seq}/{r.symbol}" if seq and r.symbol else (f"?/{r.symbol}" if r.symbol else None)
     nconf = min(conf, mean_conf(r.symbol_words)) if r.symbol else conf
     ev = r.raw + (f" [{note}]" if note else "")
-    out["number"] = _field("number", value, seg.words, page, ev,
-                           review or not seq or not r.symbol or r.symbol_repaired, nconf)
+    f = _field("number", value, seg.words, page, ev,
+               review or not seq or not r.symbol or r.symbol_repaired, nconf)
+    if r.symbol:
+        _note(f, [], None, [f"{a}/{r.symbol}" for a in alts if a and seq_ok(a)])
+        # what the review would be if the symbol were sure: see _cross_check_symbol
+        out["_symbol_repaired"] = r.symbol_repaired
+        out["_number_if_symbol_sure"] = bool(
+            review or not seq or r.symbol_repaired or conf < REVIEW_CONF
+            or mended_from(seg.words) or mended_from(r.symbol_words))
+    out["number"] = f
 
 
-def _date_fields(out: dict, d, reread: RereadDigits | None) -> None:
+# The type code of each document type (Decree 30/2020, appendix III).
+TYPE_CODE_OF = {
+    "QUYẾT ĐỊNH": "QĐ", "NGHỊ QUYẾT": "NQ", "CHỈ THỊ": "CT", "QUY CHẾ": "QC", "QUY ĐỊNH": "QyĐ",
+    "THÔNG CÁO": "TC", "THÔNG BÁO": "TB", "HƯỚNG DẪN": "HD", "CHƯƠNG TRÌNH": "CTr",
+    "KẾ HOẠCH": "KH", "PHƯƠNG ÁN": "PA", "ĐỀ ÁN": "ĐA", "DỰ ÁN": "DA", "BÁO CÁO": "BC",
+    "BIÊN BẢN": "BB", "TỜ TRÌNH": "TTr", "HỢP ĐỒNG": "HĐ", "CÔNG ĐIỆN": "CĐ",
+    "BẢN GHI NHỚ": "BGN", "BẢN THỎA THUẬN": "BTT", "GIẤY ỦY QUYỀN": "GUQ", "GIẤY MỜI": "GM",
+    "GIẤY GIỚI THIỆU": "GGT", "GIẤY NGHỈ PHÉP": "GNP", "PHIẾU GỬI": "PG", "PHIẾU CHUYỂN": "PC",
+    "PHIẾU BÁO": "PB",
+}
+
+
+def _cross_check_symbol(out: dict) -> None:
+    """A symbol read with low confidence whose type code is the one of the type the title line
+    names (QĐ under "QUYẾT ĐỊNH", TB under "THÔNG BÁO") is confirmed by a second, independent
+    reading; it is not sent to review for its confidence alone. A repaired or mended symbol
+    still is."""
+    sure_review = out.pop("_number_if_symbol_sure", None)
+    repaired = out.pop("_symbol_repaired", False)
+    code, doc_type = out.get("number_type_code"), out.get("doc_type")
+    if sure_review is None or repaired or code is None or doc_type is None or doc_type.needs_review:
+        return
+    if not code.value or TYPE_CODE_OF.get(doc_type.value) != code.value:
+        return
+    for name in ("number_type_code", "number_issuer_code"):
+        f = out.get(name)
+        if f is not None and f.needs_review and "[mended" not in f.evidence \
+                and f.confidence < REVIEW_CONF:
+            f.needs_review = False
+            f.evidence += f" [type code agrees with the title: {doc_type.value}]"
+    if not sure_review and out["number"].needs_review:
+        out["number"].needs_review = False
+        out["number"].evidence += f" [type code agrees with the title: {doc_type.value}]"
+
+
+def seq_ok(seq: str) -> bool:
+    """Does a document number's sequence fit the pattern of one: 1 to 5 digits, not zero, at
+    most one leading zero ("04", never "0004")?"""
+    return 0 < len(seq) <= 5 and seq.isdigit() and int(seq) > 0 and not seq.startswith("00")
+
+
+def _date_fields(out: dict, d, reread: RereadDigits | None, today: dt.date | None = None) -> None:
     seg = d.segment
     if d.place:
         bad = not all(w[:1].isupper() for w in d.place.split())
         out["place"] = _field("place", d.place, d.place_words, seg.page, seg.text, bad)
     notes, review = [], False
-    values = {}
+    values: dict = {}
+    others: dict[str, list[int]] = {}
     for name, part, ok in (("day", d.day, lambda v: 1 <= int(v) <= 31),
                            ("month", d.month, lambda v: 1 <= int(v) <= 12)):
         again = _reread(reread, seg.page, part.box) if part.doubt else None
         first = str(part.value) if part.value is not None else None
-        v, c, rv, note = _settle_digits(first, part.doubt, part.conf, again, ok)
+        v, c, rv, note, alts = _settle_digits(first, part.doubt, part.conf, again, ok)
         values[name] = (int(v) if v and v.isdigit() else None, c)
+        others[name] = [int(a) for a in alts if a and a.isdigit() and ok(a)]
         review = review or rv
         if note:
             notes.append(f"{name}: {note}")
@@ -364,16 +475,28 @@ def _date_fields(out: dict, d, reread: RereadDigits | None) -> None:
     day, month = values["day"][0], values["month"][0]
     iso = None
     if day and month and y.value:
-        import datetime as dt
-        try:
-            iso = dt.date(y.value, month, day).isoformat()
-        except ValueError:
+        iso = _iso(y.value, month, day)
+        if iso is None:
             notes.append(f"impossible date {y.value}-{month}-{day}")
+            review = True
+        elif iso > (today or dt.date.today()).isoformat():
+            notes.append(f"{iso} is after today")
             review = True
     conf = min(values["day"][1], values["month"][1], y.conf if y.value else 0.0)
     ev = seg.text + (f" [{'; '.join(notes)}]" if notes else "")
-    out["issued_date"] = _field("issued_date", iso, seg.words, seg.page, ev,
-                                review or iso is None, conf)
+    f = _field("issued_date", iso, seg.words, seg.page, ev, review or iso is None, conf)
+    if y.value:
+        alts = [_iso(y.value, m, dd) for dd in others["day"] + [day] for m in
+                others["month"] + [month] if dd and m and (dd, m) != (day, month)]
+        _note(f, [], None, [a for a in alts if a])
+    out["issued_date"] = f
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _signer_fields(out: dict, page_segs, header_bottom,
@@ -388,13 +511,15 @@ def _signer_fields(out: dict, page_segs, header_bottom,
             _name_field(out, lone, page.page_no)
             _hidden_title(out, lone, reread_text)
             return
-        lines, notes = [], []
+        lines, notes, suggested = [], [], []
         for s in block:
             confident = bool(s.words) and min(w.conf for w in s.words) >= CONFIDENT_WORD
             t, changes = B.title_words(s.text, confident)
             notes += changes
             if t:
                 lines.append(t)
+                suggested.append(B.title_words(s.text, False)[0])
+        suggestion = clean_spaces(" ".join(B.settle_title(suggested)[0]))
         read = clean_spaces(" ".join(trim_edges(s.text) for s in block))
         lines, rep = B.settle_title(lines)
         title = clean_spaces(" ".join(lines))
@@ -414,7 +539,7 @@ def _signer_fields(out: dict, page_segs, header_bottom,
                        review=low or bool(unknown) or bool(notes),
                        conf=mean_conf([w for s in block for w in s.words])
                        * (0.9 if notes else 1.0))
-        _note(f, notes, read if notes else None)
+        _note(f, notes, read if notes else None, [suggestion] if unknown else [])
         out["signer_title"] = f
         if name is None:
             name = B.lone_name(segs, block[-1].y1)
@@ -451,9 +576,13 @@ def _hidden_title(out: dict, name: Segment, reread_text: RereadText | None) -> N
 
 
 def _text_just_above(first: Segment, segs: list[Segment]) -> bool:
-    """Is there a line within two line heights above `first`, overlapping it horizontally?"""
+    """Is there a line within two line heights above `first`, overlapping it horizontally, in
+    the signature column? A body line running in from the left margin ("... chịu trách nhiệm
+    thi hành Quyết định này./.") ends the body: it hides nothing."""
     for t in segs:
         if t is first or t.y1 > first.y0 or first.y0 - t.y1 > 2 * first.height:
+            continue
+        if t.x0 < 0.4 * t.page_width:
             continue
         if min(t.x1, first.x1) - max(t.x0, first.x0) > 0:
             return True

@@ -263,13 +263,13 @@ def respell(word: str, table: dict[str, tuple[str, ...]], confident: bool
     against the vocabulary: (spelling to use, known, note).
 
     * spelled as a vocabulary word (tone placement aside): kept as read, known;
-    * read without any mark, and exactly one vocabulary word has those letters: that word, with
-      a note (the field shows the change to a person);
-    * read with marks that are no vocabulary word, not read confidently, and exactly one
-      vocabulary word has its letters: that word, with a note;
-    * otherwise kept as read, unknown (a confident reading is never replaced: "Trịnh" is not
-      turned into "Trình", nor "HÓA" into "HÒA"), with the candidates as alternatives for a
-      person: `respell_candidates`.
+    * read with good confidence (`confident`) but no vocabulary word: kept as read, unknown. A
+      confident reading is never replaced by a different word, with marks or without ("Trịnh"
+      is not turned into "Trình", nor "HÓA" into "HÒA", nor "CHU" into "CHỦ"): the field is
+      shown to a person, the vocabulary's spelling beside it (`respell_candidates`);
+    * read unsurely, and exactly one vocabulary word has its letters: that word, with a note
+      (the field then goes to a person with the reading kept);
+    * otherwise kept as read, unknown.
     """
     core = word.strip(EDGE_PUNCT)
     spellings = table.get(fold(core), ())
@@ -277,10 +277,7 @@ def respell(word: str, table: dict[str, tuple[str, ...]], confident: bool
         return word, False, None
     if any(same_word(core, s) for s in spellings):
         return word, True, None
-    marked = nfc(core).lower() != fold(core)
-    if marked and confident:
-        return word, False, None
-    if len(spellings) != 1:
+    if confident or len(spellings) != 1:
         return word, False, None
     new = recase(core, spellings[0].lower())
     return word.replace(core, new), True, f"{core}->{new}"

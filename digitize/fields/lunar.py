@@ -40,10 +40,13 @@ def year_name(stem: str, branch: str) -> tuple[str, str] | None:
     return fits[0] if len(fits) == 1 else None
 
 
-def mend_year_names(toks: list[str]) -> list[str]:
-    """Mend the marks of year names in `toks` (in place); a note per change."""
+def mend_year_names(toks: list[str], sure: list[bool] | None = None) -> list[str]:
+    """Mend the marks of year names in `toks` (in place); a note per change. `sure[i]`: token i
+    was read with good confidence, and is never changed."""
     notes = []
     for k in range(1, len(toks)):
+        if sure is not None and (sure[k - 1] or sure[k]):
+            continue
         a, b = toks[k - 1].strip(EDGE_PUNCT), toks[k].strip(EDGE_PUNCT)
         if not (a[:1].isupper() and b[:1].isupper() and a.isalpha() and b.isalpha()):
             continue

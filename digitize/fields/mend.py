@@ -7,18 +7,36 @@ document's own usage as a veto (a word the document writes as read next to the s
 times is kept: "UBND tỉnh giao" does not become "tính giao"). Measured on the born-digital pages
 (eval: scripts/eval_fields.py's OCR cache against gt_text): word F1 0.960 -> 0.972, CER 7.96% ->
 7.73%. Text-layer pages are exact already and left alone; numbers and codes are never touched.
+
+A word OCR read with good confidence (`CONFIDENT_WORD`) is never changed: Tesseract is often
+sure of a wrong mark, but a sure reading replaced by another word is how a correct "Trịnh" or
+"Hóa" got rewritten, so only unsure words are mended. A mended word is a `MendedWord` that keeps
+what OCR read (`original`): a field made of it goes to review with that reading beside it.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from digitize.fields.lexicon import mend_compounds
 from digitize.fields.lunar import mend_year_names
 from digitize.fields.review import anchored, context_table
 from digitize.fields.text import segments_of
-from ocr.types import PageText
+from ocr.types import PageText, Word
 
 _BARRIER = "¶"
+CONFIDENT_WORD = 80.0  # a word read this sure (Tesseract's 0..100) is kept as read
+
+
+@dataclass(frozen=True)
+class MendedWord(Word):
+    """A word whose marks were mended; `original` is the text OCR read."""
+
+    original: str = ""
+
+
+def mended_from(words: list[Word]) -> list[tuple[str, str]]:
+    """(as read, as mended) for each mended word of `words`."""
+    return [(w.original, w.text) for w in words if isinstance(w, MendedWord)]
 
 
 def mend_document(pages: list[PageText]) -> tuple[list[PageText], list[str]]:
@@ -39,18 +57,27 @@ def mend_document(pages: list[PageText]) -> tuple[list[PageText], list[str]]:
             continue
         # A compound may run over a line break, but not from one block (column) into another.
         stream: list[str] = []
+        sure: list[bool] = []
         for i, w in enumerate(p.words):
             if i and w.block != p.words[i - 1].block:
                 stream.append(_BARRIER)
+                sure.append(True)
             stream.append(w.text)
-        mended, changes = mend_compounds(" ".join(stream), veto)
+            sure.append(w.conf >= CONFIDENT_WORD)
+
+        def keep(toks: list[str], start: int, end: int, changed: list[int]) -> bool:
+            return any(sure[i] for i in changed) or veto(toks, start, end, changed)
+
+        mended, changes = mend_compounds(" ".join(stream), keep)
         toks = mended.split()
-        changes += mend_year_names(toks)
+        changes += mend_year_names(toks, sure)
         toks = [t for t in toks if t != _BARRIER]
         if not changes or len(toks) != len(texts):
             out.append(p)
             continue
-        words = [w if w.text == t else replace(w, text=t) for w, t in zip(p.words, toks)]
+        words = [w if w.text == t else MendedWord(t, w.box, w.conf, w.line, w.block,
+                                                  getattr(w, "original", w.text))
+                 for w, t in zip(p.words, toks)]
         out.append(replace(p, words=words))
         notes += [f"p{p.page_no}: {c}" for c in changes]
     return out, notes

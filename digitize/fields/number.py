@@ -216,6 +216,11 @@ def _judge_seq(text: str, words: list[Word], slash_word_shared: bool) -> tuple[s
         return digits, f"repaired {compact!r}", conf * 0.7
     if len(digits) > 5:
         return digits, "too long", conf * 0.5
+    if slash_word_shared and conf < 1.0 and len(digits) > 1 and re.search(
+            r"\d[1lI|]$", compact):
+        # "157/" read as "1571/": the slash's stroke, or a mark beside it, read as a last 1 (a
+        # text layer, confidence 100, is exact); a re-read of the blank settles it
+        return digits, "touches the slash: the last 1 may be its stroke", conf * 0.7
     if conf < 0.92:
         return digits, f"low confidence {conf:.2f}", conf
     return digits, "", conf

@@ -80,10 +80,13 @@ def anchored(table: dict[tuple, Counter], min_count: int = 3, common: int = 8):
     return veto
 
 
-def consensus(text: str, table: dict[tuple, Counter]) -> tuple[str, list[str], bool]:
+def consensus(text: str, table: dict[tuple, Counter], sure: set[str] | None = None
+              ) -> tuple[str, list[str], bool]:
     """Compare the marks of each word of `text` with the same word in the same company elsewhere
     in the document. Where the document never spells it as OCR read it here, its most frequent
-    spelling is adopted. Returns (text, notes, doubtful): doubtful whenever a word was changed,
+    spelling is adopted, unless OCR read the word with good confidence (`sure`: such words are
+    kept and the field is doubtful). Returns (text, notes, doubtful): doubtful whenever a word
+    was changed,
     or the document writes it in a way OCR could have misread as ours at least as often as ours
     (OCR repeats its own mistakes across a page, so a fix is never certain)."""
     toks = text.split()
@@ -113,7 +116,7 @@ def consensus(text: str, table: dict[tuple, Counter]) -> tuple[str, list[str], b
                 notes.append(f"{core}: the document also writes {'/'.join(others)}")
             continue
         doubtful = True
-        if not is_syllable(best):
+        if not is_syllable(best) or (sure is not None and core in sure):
             notes.append(f"{core}: the document also writes {'/'.join(others)}")
             continue
         fixed = recase(core, best)
