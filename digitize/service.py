@@ -6,7 +6,6 @@ script can call them exactly as the CLI does.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import sys
 from pathlib import Path
@@ -105,9 +104,10 @@ def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digi
     with open_store(settings) as store:
         chosen = _selection(store, record_ids, dossier)
         if fmt != "bagit":
-            docs = (list(store.catalogue.iter_docs()) if chosen is None
-                    else [store.catalogue.get(r) or {} for r in chosen])
-            return _write_rows(store, docs, out, fmt, names)
+            every = list(store.catalogue.iter_docs())
+            docs = every if chosen is None else [store.catalogue.get(r) or {} for r in chosen]
+            keys = {k for d in every for k in (d.get("archive_metadata") or {})}
+            return _write_rows(store, docs, out, fmt, names, keys)
     return export_bag(settings, out, chosen)
 
 
@@ -120,23 +120,19 @@ def export_tt05(settings: Settings, out: Path, opts, record_ids: list[str] | Non
         return export_package(store, out, chosen, opts)
 
 
-def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str) -> int:
+def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str,
+                archive_keys: set[str]) -> int:
     """`docs` as JSON lines or CSV rows into `out` (opened only now: a bad selection leaves no
-    empty file behind)."""
+    empty file behind). `archive_keys`: the archive metadata names the CSV has columns for."""
     with _open_out(out) as fh:
-        writer = None
-        if fmt == "csv":
-            keys = sorted({k for d in docs for k in (d.get("archive_metadata") or {})})
-            writer = csv.DictWriter(fh, fieldnames=exports.csv_columns(names, keys),
-                                    extrasaction="ignore")
-            writer.writeheader()
+        writer = exports.CsvWriter(fh, names, archive_keys) if fmt == "csv" else None
         n = 0
         for doc in docs:
             texts = rec.read_page_texts(store.archive.record_dir(doc["id"]),
                                         doc.get("page_count", 0))
             row = exports.export_row(doc, texts, store.catalogue.dossiers_of(doc["id"]))
             if writer is not None:
-                writer.writerow(exports.csv_row(row, names))
+                writer.write(row)
             else:
                 if names == "tt05":
                     row = {**exports.tt05_row(row), "text": row["text"]}

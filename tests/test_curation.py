@@ -57,7 +57,7 @@ def test_export_csv_with_circular_05_names(archive, tmp_path):
     out = tmp_path / "tt05.csv"
     assert run_cli("export", str(out), "--format", "csv", "--names", "tt05",
                    "--archive", str(a)).code == 0
-    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0]["Identifier"] == rid
     assert rows[0]["TypeName"] == "QUYẾT ĐỊNH"
     assert rows[0]["PageAmount"] == "1"
