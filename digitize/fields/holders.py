@@ -20,7 +20,8 @@ from digitize.fields.labels import (Label, Stream, continues, evidence, find_lab
                                     value_end)
 from digitize.fields.model import Field
 from digitize.fields.objects import find_objects
-from digitize.fields.persons import PROVINCE_CODES, SURNAMES, address_at
+from digitize.fields.names import is_surname, surname_candidates
+from digitize.fields.persons import PROVINCE_CODES, address_at
 from digitize.fields.tables import table_cells
 from digitize.fields.text import Segment, fold
 from indexer.textnorm import exact
@@ -71,8 +72,9 @@ def _name_review(stream: Stream, name: str) -> str:
     """Why a name needs a person's eye ('' when it does not)."""
     ws = name.split()
     notes = []
-    if fold(ws[0]) not in SURNAMES:
-        notes.append(f"surname {ws[0]} not in the list")
+    if not is_surname(ws[0]):
+        notes.append(f"surname {ws[0]} not in the list" + (
+            f" (listed: {', '.join(surname_candidates(ws[0]))})" if surname_candidates(ws[0]) else ""))
     bad = [w for w in ws if not token_ok(w)]
     if bad:
         notes.append(f"not Vietnamese: {' '.join(bad)}")
