@@ -1,11 +1,12 @@
 """Measure field extraction against labels.
 
-Per field: exact, sent to review, confidently wrong (wrong and not flagged), and "or-alt": exact,
-or the right value is among the alternatives the review queue shows beside it; per set, the
-review queue's recall (wrong fields flagged) and precision (flagged fields wrong).
-
-Three sets: the born-digital documents read through their text layer, the same documents OCR'd from
-their page raster, and the real scans (labels in scripts/labels/scanned_fields.json). Pages are
+Five sets: the born-digital documents read through their text layer, the same documents OCR'd from
+their page raster, the real scans (labels in scripts/labels/scanned_fields.json), and the generated
+result documents (scripts/pagegen/results.py), development and held-out side by side, scored on
+the header, the holders, organisations and objects, with `search --person-id` / `--person` top-1
+on an embedded index of each generated set. Per field: exact, sent to review, confidently wrong
+(wrong and not flagged); per set: the review queue's recall (wrong fields flagged) and precision
+(flagged fields that are wrong). Pages are
 OCR'd exactly as production does (ocr.images.load_page -> ocr.prepare.prepare_page -> recognise the
 red-ink-suppressed OCR copy), and handwritten digits get the pipeline's digits-only re-read. OCR
 results and re-reads are cached (default /tmp/eval_cache, keyed by PREP_TAG) so reruns only re-run
@@ -13,6 +14,11 @@ the extractor.
 
     python scripts/eval_fields.py [--corpus /work/shared/corpus/real] [--json] [-v]
     python scripts/eval_fields.py --archive ARCHIVE   (also what `digitize ingest` stored there)
+    python scripts/eval_fields.py --gen-count 20      (smaller generated sets; 0: none)
+    python scripts/eval_fields.py --split dev         (only the development split: for tuning)
+
+Generated pages go to --gen-dir (default /tmp/eval_gen, keyed by a hash of the generator), their
+OCR to the cache; neither ever into the repository.
 """
 from __future__ import annotations
 
@@ -71,7 +77,7 @@ def _engine():
     return _ENGINE
 
 
-def _ocr_page(job: tuple[str, int, str]) -> str:
+def _ocr_page(job: tuple[str, str, int, str]) -> str:
     """OCR one page into the cache exactly as production does (digitize/worker.py): load, prepare
     (orientation, deskew, red-ink dropout ...), recognise the OCR copy, scale boxes back to the
     display image. The display image is kept as the JPEG the pipeline stages, for re-reads."""
@@ -79,11 +85,11 @@ def _ocr_page(job: tuple[str, int, str]) -> str:
 
     from ocr.images import load_page
     from ocr.prepare import encode_jpeg, is_colour, prepare_page, to_grey
-    pdf, page_no, out = job
+    src, kind, index, out = job
     if Path(out).exists():
         return out
     eng = _engine()
-    page = load_page(Path(pdf), "pdf", page_no - 1)
+    page = load_page(Path(src), kind, index)
     from ocr.prepare import PrepareOptions
     prep = prepare_page(page, PrepareOptions(ocr_max_dpi=OCR_DPI, **PREP_OVERRIDES),
                         orient=eng.detect_orientation)
@@ -112,8 +118,14 @@ def cache_path(cache: Path, pdf: Path, page_no: int) -> Path:
 
 def build_cache(pdfs: list[Path], cache: Path, workers: int = 2) -> None:
     cache.mkdir(parents=True, exist_ok=True)
-    jobs = [(str(p), n, str(cache_path(cache, p, n))) for p in pdfs
-            for n in range(1, page_count(p) + 1) if not cache_path(cache, p, n).exists()]
+    run_ocr([(str(p), "pdf", n - 1, str(cache_path(cache, p, n))) for p in pdfs
+             for n in range(1, page_count(p) + 1)], cache, workers)
+
+
+def run_ocr(jobs: list[tuple[str, str, int, str]], cache: Path, workers: int = 2) -> None:
+    """OCR (source, "pdf"|"image", 0-based page, cache file) jobs whose cache file is missing."""
+    cache.mkdir(parents=True, exist_ok=True)
+    jobs = [j for j in jobs if not Path(j[3]).exists()]
     if not jobs:
         return
     print(f"OCR of {len(jobs)} pages into {cache} ...", file=sys.stderr)
@@ -127,8 +139,10 @@ class Rereader:
     called, a digits-only reading; `.text`, text. Answers are cached too, so reruns
     stay fast."""
 
-    def __init__(self, pdf: Path, cache: Path):
+    def __init__(self, pdf: Path, cache: Path, page_files: list[Path] | None = None):
+        """`page_files`: the cached OCR of each page (default: the PDF's, by cache_path)."""
         self.pdf, self.cache = pdf, cache
+        self.page_files = page_files
         self.file = cache / f"{pdf.stem}.{PREP_TAG}.{READER_TAG}.rereads.json"
         self.known = json.loads(self.file.read_text()) if self.file.exists() else {}
 
@@ -137,7 +151,8 @@ class Rereader:
         if key not in self.known:
             from digitize import pipeline
             from ocr.images import load_image_file
-            cp = cache_path(self.cache, self.pdf, page_no)
+            cp = (self.page_files[page_no - 1] if self.page_files
+                  else cache_path(self.cache, self.pdf, page_no))
             dpi = json.loads(cp.read_text()).get("dpi", DPI)
             grey = load_image_file(cp.with_suffix(".jpg"), grey=True)
             got = (pipeline.read_blank(_engine(), grey, box, dpi) if not kind else
@@ -169,9 +184,14 @@ def archived_fields(archive: Path) -> dict:
 
 
 def ocr_pages(pdf: Path, cache: Path) -> list[PageText]:
+    return cached_pages([cache_path(cache, pdf, n) for n in range(1, page_count(pdf) + 1)])
+
+
+def cached_pages(files: list[Path]) -> list[PageText]:
+    """Pages from their cached OCR files, in order."""
     pages = []
-    for n in range(1, page_count(pdf) + 1):
-        d = json.loads(cache_path(cache, pdf, n).read_text())
+    for n, f in enumerate(files, 1):
+        d = json.loads(f.read_text())
         words = _words_from_json(d["words"])
         mean = sum(w.conf for w in words) / len(words) if words else 0.0
         pages.append(PageText(n, d["width"], d["height"], d.get("dpi", DPI), words, "ocr", mean))
@@ -182,6 +202,15 @@ def mended_pages(pdf: Path, cache: Path) -> list[PageText]:
     """`ocr_pages` with the pipeline's compound-word mending (digitize.fields.mend)."""
     from digitize.fields.mend import mend_document
     return mend_document(ocr_pages(pdf, cache))[0]
+
+
+def _safe_extract(extract_fields, pages, rereader) -> dict:
+    """As the pipeline does: an extractor error loses no document (fields then all missing)."""
+    try:
+        return _extract(extract_fields, pages, rereader)
+    except Exception as e:  # noqa: BLE001 - counted, shown, and the run goes on
+        print(f"extract_fields failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return {}
 
 
 def text_layer_pages(pdf: Path) -> list[PageText]:
@@ -219,69 +248,130 @@ def got_values(fields) -> dict:
     vals["issuer"] = " ".join(v for v in (vals.get("issuer_parent"), vals.get("issuer")) if v) or None
     num = vals.get("number") or ""
     vals["number_symbol"] = num.split("/", 1)[1] if "/" in num else None
-    vals["persons"] = [p["name"] for p in vals.get("persons") or []]
+    vals["persons"] = [p["name"] for p in vals.get("persons") or [] if isinstance(p, dict)]
     return vals
 
 
+def review_flags(fields) -> dict:
+    review = {k: f.needs_review for k, f in fields.items()}
+    review["issuer"] = review.get("issuer") or review.get("issuer_parent", False)
+    review["number_symbol"] = any(fields[k].needs_review for k in
+                                  ("number_issuer_code", "number_type_code") if k in fields)
+    return review
+
+
 def score(rows: list[tuple[str, dict, dict]]) -> dict:
-    """rows: (doc, expected, fields) -> per field {n, exact, review, wrong_unflagged}."""
-    table: dict[str, dict] = {}
+    """rows: (doc, expected, fields) -> per field {n, exact, review, wrong_unflagged,
+    wrong_flagged, misses}."""
+    from scripts.eval_gen import Table
+    table = Table()
     for doc, exp, fields in rows:
-        got = got_values(fields)
-        review = {k: f.needs_review for k, f in fields.items()}
-        review["issuer"] = review.get("issuer") or review.get("issuer_parent", False)
-        review["number_symbol"] = (fields["number_issuer_code"].needs_review
-                                  or fields["number_type_code"].needs_review)
+        got, review = got_values(fields), review_flags(fields)
         if "number" in exp:
             exp = dict(exp, number_symbol=exp["number"].split("/", 1)[1])
-        alts = {k: f.alternatives or [] for k, f in fields.items()}
         for k, v in exp.items():
-            t = table.setdefault(k, {"n": 0, "exact": 0, "review": 0, "wrong_unflagged": 0,
-                                     "offered": 0, "misses": []})
-            ok = norm(got.get(k)) == norm(v)
-            t["n"] += 1
-            t["exact"] += ok
-            # the value, or one of the readings shown beside it in the review queue
-            t["offered"] += ok or any(norm(a) == norm(v) for a in alts.get(k, []))
-            t["review"] += bool(review.get(k))
-            if not ok and not review.get(k):
-                t["wrong_unflagged"] += 1
-            if not ok:
-                t["misses"].append(f"{doc}: got {got.get(k)!r} (review={review.get(k)}) want {v!r}")
-    return table
+            table.add(k, norm(got.get(k)) == norm(v), bool(review.get(k)), doc, got.get(k), v)
+    return table.rows
 
 
-def queue(table: dict) -> dict:
-    """The review queue over every field scored: recall (wrong fields that are flagged) and
-    precision (flagged fields that are wrong)."""
-    n = sum(t["n"] for t in table.values())
-    wrong = sum(t["n"] - t["exact"] for t in table.values())
-    flagged = sum(t["review"] for t in table.values())
-    missed = sum(t["wrong_unflagged"] for t in table.values())
-    caught = wrong - missed
-    return {"fields": n, "wrong": wrong, "flagged": flagged, "wrong_unflagged": missed,
-            "recall": caught / wrong if wrong else 1.0,
-            "precision": caught / flagged if flagged else 1.0}
+def score_generated(docs: list[tuple[dict, dict]]) -> dict:
+    """docs: (truth, fields) of generated result documents -> per field rows (header, holder.*,
+    org.*, parcel.*, business.*, enterprise.*, building.*, vehicle.*)."""
+    from scripts.eval_gen import Table, score_doc
+    table = Table()
+    for truth, fields in docs:
+        score_doc(table, truth, fields, got_values(fields), review_flags(fields), norm)
+    return table.rows
+
+
+def generated_set(split: str, args, extract_fields) -> dict:
+    """Generate (once), OCR (once, cached) and extract one split; its table, queue and search."""
+    from scripts import eval_gen as G
+    truths = G.make_set(args.gen_dir, split, args.gen_count, args.gen_dpi, args.workers)
+    cache = args.cache / "results" / G.gen_tag(args.gen_dpi)
+    docs = [json.loads(p.read_text()) for p in truths]
+    files = {t["doc_id"]: [cache / f"{Path(n).stem}.{PREP_TAG}.json" for n in t["pages"]]
+             for t in docs}
+    run_ocr([(str(p.parent / n), "image", 0, str(f)) for p, t in zip(truths, docs)
+             for n, f in zip(t["pages"], files[t["doc_id"]])], cache, args.workers)
+    from digitize.fields.mend import mend_document
+    scored = []
+    for t in docs:
+        pages = mend_document(cached_pages(files[t["doc_id"]]))[0]
+        fields = _safe_extract(extract_fields, pages,
+                               Rereader(Path(t["doc_id"]), cache, files[t["doc_id"]]))
+        scored.append((t, fields, pages))
+    rows = score_generated([(t, f) for t, f, _ in scored])
+    out = {"fields": rows, "queue": G.queue_quality(rows), "documents": len(docs)}
+    if not args.no_search:
+        out["search"] = G.person_search(scored)
+    return out
 
 
 def print_table(name: str, table: dict, verbose: bool) -> None:
+    from scripts.eval_gen import queue_quality
     print(f"\n== {name}")
-    q = queue({k: t for k, t in table.items() if not k.startswith("_")})
-    print(f"review queue: {q['flagged']} of {q['fields']} fields flagged, {q['wrong']} wrong, "
-          f"{q['wrong_unflagged']} wrong and not flagged; recall {q['recall']:.0%}, "
-          f"precision {q['precision']:.0%}")
-    print(f"{'field':16} {'n':>3} {'exact':>7} {'review':>7} {'conf-wrong':>10} {'or-alt':>7}")
+    print(f"{'field':22} {'n':>4} {'exact':>7} {'review':>7} {'conf-wrong':>10}")
     for k, t in table.items():
         n = t["n"]
-        print(f"{k:16} {n:3d} {t['exact'] / n:7.0%} {t['review'] / n:7.0%} "
-              f"{t['wrong_unflagged'] / n:10.0%} {t['offered'] / n:7.0%}")
+        print(f"{k:22} {n:4d} {t['exact'] / n:7.1%} {t['review'] / n:7.1%} "
+              f"{t['wrong_unflagged'] / n:10.1%}")
         if verbose:
             for m in t["misses"]:
                 print(f"      {m}")
+    q = queue_quality(table)
+    print(f"review queue: recall {q['recall']:.1%} ({q['wrong_flagged']}/{q['wrong']} wrong "
+          f"flagged), precision {q['precision']:.1%} ({q['wrong_flagged']}/{q['flagged']} "
+          f"flagged are wrong)")
+
+
+def print_side_by_side(sets: dict, verbose: bool) -> None:
+    """The generated splits in adjacent columns: exact / review / confidently wrong."""
+    names = list(sets)
+    sizes = ", ".join(f"{k}: {v['documents']} documents" for k, v in sets.items())
+    print(f"\n== generated result documents ({sizes})")
+    head = "".join(f" | {k:^28}" for k in names)
+    print(f"{'field':24}{head}")
+    print(f"{'':24}" + " | {:>4} {:>7} {:>6} {:>8}".format("n", "exact", "review", "cwrong")
+          * len(names))
+    from scripts.eval_gen import field_order
+    keys = field_order(k for v in sets.values() for k in v["fields"])
+    for k in keys:
+        cells = ""
+        for name in names:
+            t = sets[name]["fields"].get(k)
+            if not t:
+                cells += f" | {'-':>28}"
+                continue
+            n = t["n"]
+            cells += (f" | {n:4d} {t['exact'] / n:7.1%} {t['review'] / n:6.0%} "
+                      f"{t['wrong_unflagged'] / n:8.1%}")
+        print(f"{k:24}{cells}")
+    line = lambda label, f: print(f"{label:24}" + "".join(  # noqa: E731
+        f" | {f(sets[n]):>28}" for n in names))
+    line("review recall", lambda s: f"{s['queue']['recall']:.1%} "
+                                    f"({s['queue']['wrong_flagged']}/{s['queue']['wrong']})")
+    line("review precision", lambda s: f"{s['queue']['precision']:.1%} "
+                                       f"({s['queue']['wrong_flagged']}/{s['queue']['flagged']})")
+    if all("search" in s for s in sets.values()):
+        for key, label in (("person_id", "search --person-id top1"), ("person", "search --person top1")):
+            line(label, lambda s: f"{s['search'][key]['top1'] / max(1, s['search'][key]['n']):.1%} "
+                                  f"({s['search'][key]['top1']}/{s['search'][key]['n']})")
+    if verbose:
+        for name in names:
+            print(f"\n-- misses, {name}")
+            for k, t in sets[name]["fields"].items():
+                for m in t["misses"]:
+                    print(f"  {k}: {m}")
+            for key, r in sets[name].get("search", {}).items():
+                for m in r["misses"]:
+                    print(f"  search {key}: {m}")
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="\n".join(__doc__.splitlines()[1:]))
     ap.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus/real"))
     ap.add_argument("--cache", type=Path, default=Path("/tmp/eval_cache"))
     ap.add_argument("--labels", type=Path, default=ROOT / "scripts/labels/scanned_fields.json")
@@ -291,28 +381,44 @@ def main(argv=None) -> int:
     ap.add_argument("--archive", type=Path,
                     help="also score what `digitize ingest` stored in this archive for the real "
                          "scans (the production path end to end, not the cache)")
+    ap.add_argument("--gen-count", type=int, default=60,
+                    help="generated documents per split (default 60; 0: no generated sets)")
+    ap.add_argument("--split", choices=("dev", "heldout", "both"), default="both",
+                    help="generated splits to run (tune on dev only; report both)")
+    ap.add_argument("--gen-dir", type=Path, default=Path("/tmp/eval_gen"),
+                    help="where generated pages and truth are kept (outside the repository)")
+    ap.add_argument("--gen-dpi", type=int, default=200)
+    ap.add_argument("--no-real", action="store_true",
+                    help="skip the born-digital and real-scan sets")
+    ap.add_argument("--no-search", action="store_true",
+                    help="skip the person search on the generated sets")
     args = ap.parse_args(argv)
+    if args.gen_count < 0:
+        ap.error("--gen-count must be 0 or more")
     from digitize.fields.extract import extract_fields
 
-    bd = args.corpus / "born_digital"
-    gt = json.loads((bd / "gt_fields.json").read_text())
-    bd_pdfs = [bd / f"{k}.pdf" for k in gt]
-    labels = json.loads(args.labels.read_text())["docs"]
-    sc_pdfs = [args.corpus / "scanned" / f"{k}.pdf" for k in labels]
-    build_cache(bd_pdfs + sc_pdfs, args.cache, args.workers)
-
     results = {}
-    rows = [(p.stem, expected_born_digital(gt[p.stem]), extract_fields(text_layer_pages(p)))
-            for p in bd_pdfs]
-    results["born_digital_text_layer"] = score(rows)
-    rows = [(p.stem, expected_born_digital(gt[p.stem]),
-             _extract(extract_fields, mended_pages(p, args.cache), Rereader(p, args.cache)))
-            for p in bd_pdfs]
-    results["born_digital_ocr"] = score(rows)
-    rows = [(p.stem, labels[p.stem],
-             _extract(extract_fields, mended_pages(p, args.cache), Rereader(p, args.cache)))
-            for p in sc_pdfs]
-    results["real_scans_ocr"] = score(rows)
+    labels = {}
+    if not args.no_real:
+        bd = args.corpus / "born_digital"
+        gt = json.loads((bd / "gt_fields.json").read_text())
+        bd_pdfs = [bd / f"{k}.pdf" for k in gt]
+        labels = json.loads(args.labels.read_text())["docs"]
+        sc_pdfs = [args.corpus / "scanned" / f"{k}.pdf" for k in labels]
+        build_cache(bd_pdfs + sc_pdfs, args.cache, args.workers)
+        rows = [(p.stem, expected_born_digital(gt[p.stem]), extract_fields(text_layer_pages(p)))
+                for p in bd_pdfs]
+        results["born_digital_text_layer"] = score(rows)
+        rows = [(p.stem, expected_born_digital(gt[p.stem]),
+                 _safe_extract(extract_fields, mended_pages(p, args.cache),
+                               Rereader(p, args.cache)))
+                for p in bd_pdfs]
+        results["born_digital_ocr"] = score(rows)
+        rows = [(p.stem, labels[p.stem],
+                 _safe_extract(extract_fields, mended_pages(p, args.cache),
+                               Rereader(p, args.cache)))
+                for p in sc_pdfs]
+        results["real_scans_ocr"] = score(rows)
     if args.archive:
         stored = archived_fields(args.archive)
         missing = [k for k in labels if k not in stored]
@@ -320,11 +426,21 @@ def main(argv=None) -> int:
             raise SystemExit(f"{args.archive}: no record of {', '.join(missing)}: ingest "
                              f"{args.corpus / 'scanned'} into it first")
         results["real_scans_archive"] = score([(k, labels[k], stored[k]) for k in labels])
+    generated = {}
+    if args.gen_count:
+        for split in (("dev", "heldout") if args.split == "both" else (args.split,)):
+            generated[split] = generated_set(split, args, extract_fields)
     if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=1))
+        from scripts.eval_gen import queue_quality
+        out = {k: {"fields": v, "queue": queue_quality(v)} for k, v in results.items()}
+        if generated:
+            out["generated"] = generated
+        print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         for name, table in results.items():
             print_table(name, table, args.verbose)
+        if generated:
+            print_side_by_side(generated, args.verbose)
     return 0
 
 

@@ -308,6 +308,7 @@ def _table(c: _Cursor, head: list[str], rows: list[list[str]], widths_mm: list[f
     pad = c.px(1.5)
     scale = 0.9
     lh = c.lh * scale
+    c.y += c.lh * 0.3  # clear of the descenders of the line above
     for r, row in enumerate([head, *rows]):
         style = "bold" if r == 0 else "regular"
         cells = [_wrap_scaled(c, str(t), style, w - 2 * pad, scale) for t, w in zip(row, ws)]
