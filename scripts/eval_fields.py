@@ -16,6 +16,7 @@ the extractor.
     python scripts/eval_fields.py --archive ARCHIVE   (also what `digitize ingest` stored there)
     python scripts/eval_fields.py --gen-count 20      (smaller generated sets; 0: none)
     python scripts/eval_fields.py --split dev         (only the development split: for tuning)
+    python scripts/eval_fields.py --no-real --split dev --text-level   (no OCR: seconds)
 
 Generated pages go to --gen-dir (default /tmp/eval_gen, keyed by a hash of the generator), their
 OCR to the cache; neither ever into the repository.
@@ -207,6 +208,8 @@ def mended_pages(pdf: Path, cache: Path) -> list[PageText]:
 def _safe_extract(extract_fields, pages, rereader) -> dict:
     """As the pipeline does: an extractor error loses no document (fields then all missing)."""
     try:
+        if rereader is None:
+            return extract_fields(pages)
         return _extract(extract_fields, pages, rereader)
     except Exception as e:  # noqa: BLE001 - counted, shown, and the run goes on
         print(f"extract_fields failed: {type(e).__name__}: {e}", file=sys.stderr)
@@ -287,6 +290,26 @@ def score_generated(docs: list[tuple[dict, dict]]) -> dict:
 def generated_set(split: str, args, extract_fields) -> dict:
     """Generate (once), OCR (once, cached) and extract one split; its table, queue and search."""
     from scripts import eval_gen as G
+    from scripts.pagegen import results as R
+    if args.text_level:  # the printed words with font-metric boxes, no rendering, no OCR
+        docs = [R.generate(s, i, split, args.gen_dpi)[0]
+                for i, s in enumerate(R.seeds(split, args.gen_count))]
+        scored = []
+        for t in docs:
+            pages = R.page_texts(t)
+            scored.append((t, _safe_extract(extract_fields, pages, None), pages))
+    else:
+        scored = _ocr_generated(G, split, args, extract_fields)
+        docs = [t for t, _, _ in scored]
+    rows = score_generated([(t, f) for t, f, _ in scored])
+    out = {"fields": rows, "queue": G.queue_quality(rows), "documents": len(docs)}
+    if not args.no_search:
+        out["search"] = G.person_search(scored)
+    return out
+
+
+def _ocr_generated(G, split: str, args, extract_fields) -> list[tuple[dict, dict, list]]:
+    """Generate (once) and OCR (once, cached) a split's pages; (truth, fields, pages) each."""
     truths = G.make_set(args.gen_dir, split, args.gen_count, args.gen_dpi, args.workers)
     cache = args.cache / "results" / G.gen_tag(args.gen_dpi)
     docs = [json.loads(p.read_text()) for p in truths]
@@ -301,11 +324,7 @@ def generated_set(split: str, args, extract_fields) -> dict:
         fields = _safe_extract(extract_fields, pages,
                                Rereader(Path(t["doc_id"]), cache, files[t["doc_id"]]))
         scored.append((t, fields, pages))
-    rows = score_generated([(t, f) for t, f, _ in scored])
-    out = {"fields": rows, "queue": G.queue_quality(rows), "documents": len(docs)}
-    if not args.no_search:
-        out["search"] = G.person_search(scored)
-    return out
+    return scored
 
 
 def print_table(name: str, table: dict, verbose: bool) -> None:
@@ -388,6 +407,9 @@ def main(argv=None) -> int:
     ap.add_argument("--gen-dir", type=Path, default=Path("/tmp/eval_gen"),
                     help="where generated pages and truth are kept (outside the repository)")
     ap.add_argument("--gen-dpi", type=int, default=200)
+    ap.add_argument("--text-level", action="store_true",
+                    help="generated sets from their printed words (font-metric boxes) instead "
+                         "of OCR: the extractor alone, in seconds")
     ap.add_argument("--no-real", action="store_true",
                     help="skip the born-digital and real-scan sets")
     ap.add_argument("--no-search", action="store_true",

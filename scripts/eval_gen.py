@@ -229,10 +229,18 @@ def queue_quality(rows: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------- searching
+def _same_person(attr: str, a, b) -> bool:
+    if attr == "name":
+        return bool(a) and canon(a, case=False) == canon(b, case=False)
+    return same(attr, a, b)
+
+
 def person_search(docs: list[tuple[dict, dict, list]]) -> dict:
     """Index every record of a set in a fresh embedded index (digitize.record.index_doc, as
     production) and query each holder's ID (`--person-id`) and name (`--person`): how often the
-    right record comes first."""
+    right record comes first. A first hit counts as right when it is a record about that person:
+    its truth holds that ID, or that very name (tone marks included) for a name query, since two
+    records may be about people of one name."""
     from digitize.record import index_doc, title_of
     from indexer.base import Query
     from indexer.embedded import EmbeddedIndex
@@ -246,17 +254,20 @@ def person_search(docs: list[tuple[dict, dict, list]]) -> dict:
                        "dossiers": [], "ingested_at": f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"}
                 idocs.append(index_doc(doc, pages))
             index.upsert(idocs)
+            about = {t["doc_id"]: t["holders"] for t, _, _ in docs}
             out = {"person_id": [0, 0, []], "person": [0, 0, []]}
             for truth, _, _ in docs:
                 for p in truth["holders"]:
                     for key, attr in (("person_id", "id_number"), ("person", "name")):
                         if not p.get(attr):
                             continue
-                        q = Query(**{key: p[attr]}, limit=5)
+                        typed = p[attr].title() if attr == "name" else p[attr]  # as a clerk types
+                        q = Query(**{key: typed}, limit=5)
                         hits = index.search(q).hits
                         first = hits[0].record_id if hits else None
                         out[key][1] += 1
-                        if first == truth["doc_id"]:
+                        if first == truth["doc_id"] or any(
+                                _same_person(attr, h[attr], p[attr]) for h in about.get(first, [])):
                             out[key][0] += 1
                         else:
                             out[key][2].append(f"{truth['doc_id']}: {p[attr]!r} -> {first}")

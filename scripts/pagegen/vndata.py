@@ -171,6 +171,31 @@ def person_name(rng: random.Random, sex: str) -> str:
     return nfc(" ".join(parts))
 
 
+TONE_TWINS_M = (("Hòa", "Hóa"), ("Hùng", "Hưng"), ("Hoàn", "Hoan"), ("Lâm", "Lam"),
+                ("Thụy", "Thủy"))
+TONE_TWINS_F = (("Hòa", "Hóa"), ("Thủy", "Thúy"), ("Hương", "Hường"), ("Thùy", "Thúy"))
+SURNAME_TWINS = (("Trịnh", "Trình"),)
+
+
+def twin_name(rng: random.Random, sex: str) -> str:
+    """One side of a pair of names that differ only by a tone mark (Hoàng Minh Hòa / Hoàng Minh
+    Hóa, Trịnh Thị Nga / Trình Thị Nga), drawn from a small fixed pool so that both sides of a
+    pair turn up across the documents of a set."""
+    pool = random.Random(f"twins:{sex}")
+    pairs = []
+    for k in range(6):
+        mid = pool.choice(MIDDLE_F if sex == "Nữ" else MIDDLE_M)
+        if k % 3 == 2:
+            a, b = pool.choice(SURNAME_TWINS)
+            given = pool.choice(GIVEN_F if sex == "Nữ" else GIVEN_M)
+            pairs.append((f"{a} {mid} {given}", f"{b} {mid} {given}"))
+        else:
+            sur = pool.choice(SURNAMES)
+            a, b = pool.choice(TONE_TWINS_F if sex == "Nữ" else TONE_TWINS_M)
+            pairs.append((f"{sur} {mid} {a}", f"{sur} {mid} {b}"))
+    return nfc(rng.choice(rng.choice(pairs)))
+
+
 def birth_date(rng: random.Random, lo: int = 1945, hi: int = 2005) -> str:
     y = rng.randint(lo, hi)
     return f"{y:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
@@ -233,7 +258,8 @@ def make_person(rng: random.Random, role: str, *, sex: str | None = None,
            "passport": lambda: passport(rng), None: lambda: None}[kind]()
     if kind == "cmnd" and int(b[:4]) > 2000:
         kind, num = "cccd", cccd(rng, b, sex)
-    return Person(role, person_name(rng, sex), num, kind, b[:4] if rng.random() < year_only else b,
+    name = twin_name(rng, sex) if rng.random() < 0.15 else person_name(rng, sex)
+    return Person(role, name, num, kind, b[:4] if rng.random() < year_only else b,
                   sex, address(rng), rng.choice(ETHNIC))
 
 
