@@ -113,6 +113,7 @@ class Run:
     size: int
     line_id: int
     block_id: int
+    cell: int = -1  # column of a table cell, -1 elsewhere
 
 
 @dataclass
@@ -154,14 +155,14 @@ class _Cursor:
         return self.f(style, scale).getlength(text)
 
     def put(self, x: float, y: float, text: str, style: str = "regular", scale: float = 1.0,
-            new_block: bool = False) -> None:
+            new_block: bool = False, cell: int = -1) -> None:
         if not text.strip():
             return
         if new_block:
             self.block_id += 1
         self.line_id += 1
         self.laid.pages[-1].append(Run(x, y, text, style, int(self.size * scale), self.line_id,
-                                       self.block_id))
+                                       self.block_id, cell))
 
     def need(self, h: float) -> None:
         if self.y + h > self.bottom:
@@ -316,11 +317,12 @@ def _table(c: _Cursor, head: list[str], rows: list[list[str]], widths_mm: list[f
         if c.y + h > c.bottom:
             c.new_page()
         top = c.y
+        c.block_id += 1  # a row is a block of its own
         for j, lines in enumerate(cells):
             for k, part in enumerate(lines):
                 tw = c.width(part, style, scale)
                 x = xs[j] + (ws[j] - tw) / 2 if r == 0 else xs[j] + pad
-                c.put(x, top + pad / 2 + k * lh, part, style, scale)
+                c.put(x, top + pad / 2 + k * lh, part, style, scale, cell=j)
         rules = c.laid.rules[-1]
         rules.append((xs[0], top - pad / 2, xs[-1], top - pad / 2))
         rules.append((xs[0], top + h - pad / 2, xs[-1], top + h - pad / 2))
@@ -365,11 +367,24 @@ def lines_of(laid: Laid) -> list[list[str]]:
     block sharing a baseline (a table row, labels on one line) are one line, left to right."""
     out = []
     for runs in laid.pages:
-        rows: dict[tuple[int, int], list[Run]] = {}
+        blocks: dict[int, list[Run]] = {}
         for r in runs:
-            rows.setdefault((r.block_id, round(r.y)), []).append(r)
-        out.append([" ".join(r.text for r in sorted(rows[k], key=lambda r: r.x))
-                    for k in sorted(rows)])
+            blocks.setdefault(r.block_id, []).append(r)
+        lines = []
+        for b in sorted(blocks):
+            rs = blocks[b]
+            if rs[0].cell >= 0 and len({round(r.y) for r in rs}) > 1:
+                # a table row with a wrapped cell: read cell by cell
+                for cell in sorted({r.cell for r in rs}):
+                    lines += [r.text for r in sorted((r for r in rs if r.cell == cell),
+                                                     key=lambda r: r.y)]
+                continue
+            rows: dict[int, list[Run]] = {}
+            for r in rs:
+                rows.setdefault(round(r.y), []).append(r)
+            lines += [" ".join(r.text for r in sorted(rows[y], key=lambda r: r.x))
+                      for y in sorted(rows)]
+        out.append(lines)
     return out
 
 
