@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GEN_FILES = ("results.py", "layout.py", "vndata.py", "render.py")
+GEN_FILES = "scripts/pagegen/*.py"  # everything the pages depend on
 HEADER_KEYS = ("issuer", "number", "issued_date", "doc_type", "place", "subject", "signer_title",
                "signer_name")
 HOLDER_ATTRS = ("name", "id_number", "birth_date", "sex", "address", "role")
@@ -30,8 +30,8 @@ ORG_ATTRS = ("name", "tax_code", "address")
 def gen_tag(dpi: int) -> str:
     """Changes whenever the generator or the renderer changes, so stale pages are never used."""
     h = hashlib.sha256()
-    for name in GEN_FILES:
-        h.update((ROOT / "scripts/pagegen" / name).read_bytes())
+    for path in sorted(ROOT.glob(GEN_FILES)):
+        h.update(path.name.encode() + path.read_bytes())
     return f"{h.hexdigest()[:10]}-{dpi}"
 
 
