@@ -1,14 +1,16 @@
 """Measure field extraction against labels.
 
+Per field: exact, sent to review, confidently wrong (wrong and not flagged), and "or-alt": exact,
+or the right value is among the alternatives the review queue shows beside it; per set, the
+review queue's recall (wrong fields flagged) and precision (flagged fields wrong).
+
 Five sets: the born-digital documents read through their text layer, the same documents OCR'd from
 their page raster, the real scans (labels in scripts/labels/scanned_fields.json), and the generated
 result documents (scripts/pagegen/results.py), development and held-out side by side, scored on
 the header, the holders, organisations and objects, with `search --person-id` / `--person` top-1
-on an embedded index of each generated set. Per field: exact, sent to review, confidently wrong
-(wrong and not flagged); per set: the review queue's recall (wrong fields flagged) and precision
-(flagged fields that are wrong). Pages are
-OCR'd exactly as production does (ocr.images.load_page -> ocr.prepare.prepare_page -> recognise the
-red-ink-suppressed OCR copy), and handwritten digits get the pipeline's digits-only re-read. OCR
+on an embedded index of each generated set. Pages are OCR'd exactly as production does
+(ocr.images.load_page -> ocr.prepare.prepare_page -> recognise the red-ink-suppressed OCR copy),
+and handwritten digits get the pipeline's digits-only re-read. OCR
 results and re-reads are cached (default /tmp/eval_cache, keyed by PREP_TAG) so reruns only re-run
 the extractor.
 
@@ -272,8 +274,11 @@ def score(rows: list[tuple[str, dict, dict]]) -> dict:
         got, review = got_values(fields), review_flags(fields)
         if "number" in exp:
             exp = dict(exp, number_symbol=exp["number"].split("/", 1)[1])
+        alts = {k: getattr(f, "alternatives", None) or [] for k, f in fields.items()}
         for k, v in exp.items():
-            table.add(k, norm(got.get(k)) == norm(v), bool(review.get(k)), doc, got.get(k), v)
+            # offered: the value, or one of the readings shown beside it in the review queue
+            table.add(k, norm(got.get(k)) == norm(v), bool(review.get(k)), doc, got.get(k), v,
+                      any(norm(a) == norm(v) for a in alts.get(k, [])))
     return table.rows
 
 
@@ -330,11 +335,11 @@ def _ocr_generated(G, split: str, args, extract_fields) -> list[tuple[dict, dict
 def print_table(name: str, table: dict, verbose: bool) -> None:
     from scripts.eval_gen import queue_quality
     print(f"\n== {name}")
-    print(f"{'field':22} {'n':>4} {'exact':>7} {'review':>7} {'conf-wrong':>10}")
+    print(f"{'field':22} {'n':>4} {'exact':>7} {'review':>7} {'conf-wrong':>10} {'or-alt':>7}")
     for k, t in table.items():
         n = t["n"]
         print(f"{k:22} {n:4d} {t['exact'] / n:7.1%} {t['review'] / n:7.1%} "
-              f"{t['wrong_unflagged'] / n:10.1%}")
+              f"{t['wrong_unflagged'] / n:10.1%} {t['offered'] / n:7.1%}")
         if verbose:
             for m in t["misses"]:
                 print(f"      {m}")

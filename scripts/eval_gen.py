@@ -150,11 +150,14 @@ class Table:
     def __init__(self) -> None:
         self.rows: dict[str, dict] = {}
 
-    def add(self, field: str, ok: bool, flagged: bool, doc: str, got, want) -> None:
+    def add(self, field: str, ok: bool, flagged: bool, doc: str, got, want,
+            offered: bool = False) -> None:
+        """`offered`: the right value is among the alternatives the review queue shows."""
         t = self.rows.setdefault(field, {"n": 0, "exact": 0, "review": 0, "wrong_unflagged": 0,
-                                         "wrong_flagged": 0, "misses": []})
+                                         "wrong_flagged": 0, "offered": 0, "misses": []})
         t["n"] += 1
         t["exact"] += ok
+        t["offered"] += ok or offered
         t["review"] += flagged
         if not ok:
             t["wrong_unflagged" if not flagged else "wrong_flagged"] += 1
@@ -171,7 +174,10 @@ def score_doc(table: Table, truth: dict, fields: dict, header_got: dict, header_
         if want is None:
             continue
         got = header_got.get(k)
-        table.add(k, norm(got) == norm(want), bool(header_review.get(k)), doc, got, want)
+        f = fields.get(k)
+        alts = (getattr(f, "alternatives", None) or []) if f is not None else []
+        table.add(k, norm(got) == norm(want), bool(header_review.get(k)), doc, got, want,
+                  any(norm(a) == norm(want) for a in alts))
     holders, rev = _value(fields, "holders")
     for t, g in zip(truth["holders"], _match(truth["holders"], holders, ("id_number", "name"))):
         for a in HOLDER_ATTRS:
