@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -347,6 +348,67 @@ def watch(in_dir, archive, interval, settle, once, jobs, as_json):
         click.echo(json.dumps(out.to_dict(), ensure_ascii=False) if as_json
                    else present.describe_outcome(out))
     sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
+
+
+@main.command()
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--certfile", type=click.Path(path_type=Path, dir_okay=False),
+              help="TLS certificate (PEM): serve HTTPS, session cookies marked Secure.")
+@click.option("--keyfile", type=click.Path(path_type=Path, dir_okay=False),
+              help="TLS private key (PEM) of --certfile.")
+def serve(archive, host, port, certfile, keyfile):
+    """Serve the counter officer's web page: search (diacritics optional), a citizen's results,
+    a record with its scan and evidence boxes, review and correction, attach to a dossier.
+
+    \b
+    Accounts first: digitize user add NAME --role officer|archivist|admin
+    Then open http://HOST:PORT/ in a browser. Every asset is served by digitize itself.
+    """
+    if bool(certfile) != bool(keyfile):
+        raise click.UsageError("--certfile and --keyfile go together")
+    service.serve(from_env(archive=archive), host, port, certfile, keyfile)
+
+
+@main.group()
+def user() -> None:
+    """Manage the web page's accounts (officer, archivist, admin)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["officer", "archivist", "admin"]), required=True,
+              help="officer: search, view, attach; archivist: also review and correct; "
+                   "admin: also manage accounts.")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+def user_add(name, role, archive):
+    """Create an account, or set its role and password. The password is asked for, or read
+    from $DIGITIZE_USER_PASSWORD (never a command-line flag); it is stored hashed (Argon2id)."""
+    password = os.environ.get("DIGITIZE_USER_PASSWORD") or click.prompt(
+        f"password for {name}", hide_input=True, confirmation_prompt=True, err=True)
+    service.add_user(from_env(archive=archive), name, role, password)
+    click.echo(f"account {name} ({role}) saved", err=True)
+
+
+@user.command("list")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per account.")
+def user_list(archive, as_json):
+    """List the accounts and their roles."""
+    for u in service.list_users(from_env(archive=archive)):
+        click.echo(json.dumps({"name": u.name, "role": u.role}) if as_json
+                   else f"{u.name}\t{u.role}")
+
+
+@user.command("remove")
+@click.argument("name")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+def user_remove(name, archive):
+    """Remove an account (its entries in the access log stay)."""
+    service.remove_user(from_env(archive=archive), name)
+    click.echo(f"account {name} removed", err=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any, Iterator, Protocol
@@ -20,6 +21,8 @@ from indexer.base import Query, SearchResult
 from ocr.engine import find_tessdata
 from ocr.errors import OcrError
 
+log = logging.getLogger(__name__)
+
 
 class Progress(Protocol):
     """What ingest reports its progress to (digitize.present.ProgressBar fits)."""
@@ -32,13 +35,19 @@ class Progress(Protocol):
 CATALOGUE = "catalogue.sqlite3"  # what makes a folder an archive
 
 
+def _existing_archive(settings: Settings) -> None:
+    """NotFound unless `settings.archive` is an archive (a mistyped --archive is said so)."""
+    if not (settings.archive / CATALOGUE).is_file():
+        raise NotFound(f"no archive at {settings.archive}")
+
+
 @contextlib.contextmanager
 def open_store(settings: Settings, create: bool = False) -> Iterator[Store]:
     """The archive's store, closed when the block ends. Only commands that add records
     (`create`) make a new archive; the others raise NotFound, so a mistyped --archive says so
     instead of answering from a new, empty archive."""
-    if not create and not (settings.archive / CATALOGUE).is_file():
-        raise NotFound(f"no archive at {settings.archive}")
+    if not create:
+        _existing_archive(settings)
     try:
         store = Store(settings)
     except ConnectionError as e:
@@ -259,8 +268,7 @@ def verify(settings: Settings, sample: int | None = None):
     from storage.catalogue import Catalogue
     from ocr.pdfa import pdfa_problem
     from storage.verify import check_pdfa_bytes, verify_archive
-    if not (settings.archive / CATALOGUE).is_file():
-        raise NotFound(f"no archive at {settings.archive}")
+    _existing_archive(settings)
     archive = Archive(settings.archive)
     catalogue = Catalogue(archive.catalogue_path)
     def check_pdf(pdf: Path, flavour: str) -> str | None:
@@ -322,3 +330,51 @@ def batch_report(path: Path | None) -> Iterator[Any]:
     from digitize.batch import ReportWriter
     with open(path, "w", encoding="utf-8", newline="") as fh:
         yield ReportWriter(fh)
+
+
+# the web page and its accounts --------------------------------------------------------------
+def serve(settings: Settings, host: str, port: int, certfile: Path | None = None,
+          keyfile: Path | None = None) -> None:
+    """Run the web page (digitize.web) over the archive until interrupted."""
+    import uvicorn
+
+    from digitize.web.app import create_app
+    _existing_archive(settings)
+    app = create_app(settings, tls=certfile is not None)
+    log.warning("serving %s on http%s://%s:%d/", settings.archive, "s" if certfile else "",
+                host, port)
+    uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=certfile,
+                ssl_keyfile=keyfile)
+
+
+def add_user(settings: Settings, name: str, role: str, password: str) -> None:
+    from storage.users import UserError, Users
+    _existing_archive(settings)
+    users = Users(settings.archive)
+    try:
+        users.add(name, role, password)
+    except UserError as e:
+        raise DigitizeError(str(e)) from None
+    finally:
+        users.close()
+
+
+def list_users(settings: Settings) -> list:
+    from storage.users import Users
+    _existing_archive(settings)
+    users = Users(settings.archive)
+    try:
+        return users.list()
+    finally:
+        users.close()
+
+
+def remove_user(settings: Settings, name: str) -> None:
+    from storage.users import Users
+    _existing_archive(settings)
+    users = Users(settings.archive)
+    try:
+        if not users.remove(name):
+            raise NotFound(f"no account {name!r}")
+    finally:
+        users.close()

@@ -1,0 +1,1 @@
+"""The counter officer's web page (`digitize serve`): a thin layer over digitize.service."""
