@@ -123,10 +123,10 @@ def test_the_reuse_loop(browser, server):
     assert "Đã lưu" in b.find_element(By.CLASS_NAME, "message").text
     assert "corrected" in b.find_element(By.CLASS_NAME, "history").text
     # attach to a new dossier (the code checked as the CLI checks it)
-    b.find_element(By.ID, "dossier").send_keys("H15.50.05.13-261008-0975")
+    b.find_element(By.ID, "dossier").send_keys("000.00.15.H55-250207-0001")
     b.find_element(By.ID, "attach").click()
     WebDriverWait(b, 30).until(EC.presence_of_element_located((By.CLASS_NAME, "message")))
-    assert "H15.50.05.13-261008-0975" in b.find_element(By.CLASS_NAME, "message").text
+    assert "000.00.15.H55-250207-0001" in b.find_element(By.CLASS_NAME, "message").text
     b.find_element(By.ID, "logout").click()
     WebDriverWait(b, 30).until(EC.presence_of_element_located((By.ID, "password")))
     b.get(record_url)

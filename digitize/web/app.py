@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from digitize import service
+from digitize import service, validate
 from digitize.config import Settings
 from digitize.errors import DigitizeError, NotFound
 from digitize.fields.model import FIELD_NAMES
@@ -252,17 +252,19 @@ class App:
         user = require(request, "attach")
         rid = _rid(request)
         form = await checked_form(request)
-        code = form.get("dossier", "").strip()
-        problem = service.dossier_code_problem(code) if code else "mã hồ sơ trống"
-        if problem:
+        try:  # the code checked as the CLI checks it
+            code, warning = validate.dossier_code(form.get("dossier", ""))
+        except ValueError as e:
             return RedirectResponse(f"/record/{rid}?" + urlencode(
-                {"msg": f"Mã hồ sơ không hợp lệ: {problem}"}), 303)
+                {"msg": f"Mã hồ sơ không hợp lệ: {e}"}), 303)
         try:
             added = await run_in_threadpool(service.link, self.settings, rid, code, user.name)
         except NotFound:
             raise HTTPException(404, "Không có hồ sơ này.") from None
         self.users.log_access(user.name, "attach", rid, code)
         msg = f"Đã gắn vào hồ sơ {code}." if added else f"Đã có trong hồ sơ {code}."
+        if warning:
+            msg += f" Lưu ý: {warning}."
         return RedirectResponse(f"/record/{rid}?" + urlencode({"msg": msg}), 303)
 
     # review --------------------------------------------------------------------------------
