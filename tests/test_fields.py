@@ -635,3 +635,13 @@ def test_review_queue_shows_the_reading_and_its_alternatives(monkeypatch):
     monkeypatch.setattr(cli.service, "review", lambda settings: items)
     out = CliRunner().invoke(cli.main, ["review"]).output
     assert '    or: "Nguyễn Hoàng Giang"' in out and '    OCR read: "Về việc bồ nhiệm"' in out
+
+
+@pytest.mark.parametrize("text,want", [("1rần Phước Hiền", ["Trần", "Phước", "Hiền"]),
+                                       ("Irịnh Thị Nga", ["Trịnh", "Thị", "Nga"]),
+                                       ("1rinh Thị Nga", ["Thị", "Nga"])])
+def test_a_mangled_first_letter_is_mended_keeping_the_marks_read(text, want):
+    """Only the letter a signature hid is supplied; the marks OCR read stay ("Trịnh" is never
+    the list's "Trình"), and a result that is no listed surname as read is not taken."""
+    from digitize.fields.blocks import name_words
+    assert name_words(text, mend=True) == want

@@ -427,8 +427,21 @@ def name_words(text: str, mend: bool = False) -> list[str]:
         else:
             run, before = [], w
     if mend and run and fold(run[0]) not in SURNAMES:
-        if surname := mangled_surname(run[0]):  # "Irần": T read as I
+        if surname := _first_letter_mended(run[0], mangled_surname(run[0])):  # "Irần": T as I
             run = [surname] + run[1:]
-        elif before and (surname := mangled_surname(before)):
+        elif before and (surname := _first_letter_mended(before, mangled_surname(before))):
             run = [surname] + run
     return run
+
+
+def _first_letter_mended(token: str, surname: str | None) -> str | None:
+    """`token` with only its mangled or lost first letter taken from `surname`, the marks read
+    kept ("1rịnh" -> "Trịnh", never the list's "Trình"); None unless the result is a listed
+    surname as read."""
+    from digitize.fields.names import is_surname
+    core = token.strip(",.;:'\"`~_-")
+    if not surname or not core:
+        return None
+    head = surname[0]
+    got = head + core[1:] if (not core[0].isalpha() or fold(core[0]) in "lij") else head + core
+    return got if is_surname(got) else None
