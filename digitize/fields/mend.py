@@ -19,12 +19,11 @@ from dataclasses import dataclass, replace
 
 from digitize.fields.lexicon import mend_compounds
 from digitize.fields.lunar import mend_year_names
-from digitize.fields.review import anchored, context_table
+from digitize.fields.review import CONFIDENT_WORD, anchored, context_table
 from digitize.fields.text import segments_of
 from ocr.types import PageText, Word
 
 _BARRIER = "¶"
-CONFIDENT_WORD = 80.0  # a word read this sure (Tesseract's 0..100) is kept as read
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from digitize.fields.vietnamese import is_syllable, token_ok
 from ocr.types import Word
 
 LOW_WORD_CONF = 60.0  # a word of a printed field read below this is shown to a person
+# A word read this sure (Tesseract's 0..100) is never replaced by a different word by any
+# fix-up (mending, vocabularies, the place list): only unsure words are.
+CONFIDENT_WORD = 80.0
 
 
 def _core(tok: str) -> str:
