@@ -18,7 +18,7 @@ done
 apt_pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet poppler-utils
           fonts-texgyre fonts-freefont-ttf fonts-noto-core fonts-liberation2 python3-venv)
 [ "$want_test" = 1 ] && apt_pkgs+=(default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java
-                                    chromium chromium-driver)
+                                    chromium chromium-driver softhsm2)
 [ "$want_bench" = 1 ] && apt_pkgs+=(unpaper ghostscript)
 
 missing=()

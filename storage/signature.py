@@ -202,15 +202,17 @@ def load_pkcs12(path: Path, password: bytes | None, now: datetime | None = None)
 def load_pkcs11(module: Path, token_label: str, pin: str | None, key_label: str | None = None,
                 now: datetime | None = None) -> SigningKey:
     """The key on a PKCS#11 token (the USB tokens Vietnamese agencies sign with): `module` is the
-    token's PKCS#11 library, `token_label` its label, `key_label` the key's (and certificate's)
-    label, or the token's only key when None."""
+    token's PKCS#11 library (e.g. the vendor's .so), `token_label` the token's label, `key_label`
+    the label its key and certificate share. The session stays open for the signing process."""
     try:
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11 as p11
     except ImportError:
-        raise SigningError("PKCS#11 signing needs python-pkcs11: pip install 'digitize[sign]'") \
+        raise SigningError("PKCS#11 signing needs python-pkcs11: pip install 'digitize[token]'") \
             from None
     try:
-        session = p11.open_pkcs11_session(str(module), token_label=token_label, user_pin=pin)
+        session = p11.open_pkcs11_session(str(module), token_criteria=TokenCriteria(
+            label=token_label), user_pin=pin)
         signer = p11.PKCS11Signer(session, cert_label=key_label, key_label=key_label)
         cert = signer.signing_cert
     except Exception as e:  # the token library raises its own error types

@@ -62,6 +62,9 @@ def make_pki(folder: Path) -> TestPki:
           .sign(ca_key, hashes.SHA256()))
     ca_pem = folder / "ca.pem"
     ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "ca.key").write_bytes(ca_key.private_bytes(  # for make_token's certificate
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
     out = {}
     for label, start, end in (("valid", now - timedelta(days=1), now + timedelta(days=365)),
                               ("expired", now - timedelta(days=400), now - timedelta(days=35)),
@@ -124,3 +127,50 @@ def make_tsa(folder: Path):
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}/", root_pem, server.shutdown
+
+
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+TOKEN_PIN = "123456"
+
+
+def make_token(folder: Path, ca_p12_dir: Path) -> tuple[str, str]:
+    """A SoftHSM2 token (Debian softhsm2) holding an agency key made on the token and its
+    certificate from the throwaway CA of make_pki (whose key is in `ca_p12_dir`): returns
+    (token label, key label). Sets SOFTHSM2_CONF for this process."""
+    import os
+    import subprocess
+
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
+
+    tokens = folder / "tokens"
+    tokens.mkdir(parents=True, exist_ok=True)
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    label, key_label = "digitize-test", "agency"
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--pin",
+                    TOKEN_PIN, "--so-pin", "654321"], check=True, capture_output=True, timeout=60)
+    lib = pkcs11.lib(SOFTHSM)
+    token = lib.get_token(token_label=label)
+    ca_key = serialization.load_pem_private_key((ca_p12_dir / "ca.key").read_bytes(), None)
+    ca = x509.load_pem_x509_certificate((ca_p12_dir / "ca.pem").read_bytes())
+    with token.open(rw=True, user_pin=TOKEN_PIN) as session:
+        pub, _ = session.generate_keypair(KeyType.RSA, 2048, store=True, label=key_label,
+                                          id=b"\x01")
+        numbers = rsa.RSAPublicNumbers(int.from_bytes(pub[Attribute.PUBLIC_EXPONENT], "big"),
+                                       int.from_bytes(pub[Attribute.MODULUS], "big"))
+        now = datetime.now(timezone.utc)
+        name = _name("UBND xã Thử Nghiệm (token)")
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(ca.subject)
+                .public_key(numbers.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
+                .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
+                                             False), critical=True)
+                .sign(ca_key, hashes.SHA256()))
+        session.create_object({
+            Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE:
+            CertificateType.X_509, Attribute.TOKEN: True, Attribute.LABEL: key_label,
+            Attribute.ID: b"\x01", Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+            Attribute.SUBJECT: name.public_bytes()})
+    return label, key_label

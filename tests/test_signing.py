@@ -129,3 +129,21 @@ def test_b_t_with_a_time_stamp_authority(pki, pdfa, tmp_path):
     assert info.level == "B-T"
     [check] = check_signatures(tmp_path / "bt.pdf", trust_roots=[pki.ca_pem, tsa_root])
     assert check.ok and check.timestamped and check.trusted, check
+
+
+def test_pkcs11_token_signs(pki, pdfa, tmp_path):
+    """A key on a PKCS#11 token (SoftHSM2 standing in for an agency's USB token) signs too."""
+    from signing_helpers import SOFTHSM, TOKEN_PIN, make_token
+    from storage.signature import load_pkcs11
+
+    if not Path(SOFTHSM).exists():
+        pytest.fail("SoftHSM2 is not installed: run scripts/setup.sh --test")
+    token, key_label = make_token(tmp_path / "hsm", pki.ca_pem.parent)
+    key = load_pkcs11(Path(SOFTHSM), token, TOKEN_PIN, key_label)
+    assert "token" in key.subject
+    out = tmp_path / "signed.pdf"
+    sign_pdf(pdfa["2b"], out, key, AGENCY)
+    [check] = check_signatures(out, trust_roots=[pki.ca_pem])
+    assert check.ok and check.trusted, check
+    with pytest.raises(SigningError, match="PKCS#11"):
+        load_pkcs11(Path(SOFTHSM), token, "000000", key_label)  # wrong PIN
