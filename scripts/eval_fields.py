@@ -332,6 +332,14 @@ def _ocr_generated(G, split: str, args, extract_fields) -> list[tuple[dict, dict
     return scored
 
 
+def _hide_misses(result: dict) -> None:
+    """Held-out values stay out of the output (they are its truth): only the counts remain."""
+    for t in result["fields"].values():
+        t["misses"] = [] if not t["misses"] else [f"({len(t['misses'])} hidden)"]
+    for r in result.get("search", {}).values():
+        r["misses"] = [] if not r["misses"] else [f"({len(r['misses'])} hidden)"]
+
+
 def print_table(name: str, table: dict, verbose: bool) -> None:
     from scripts.eval_gen import queue_quality
     print(f"\n== {name}")
@@ -415,6 +423,8 @@ def main(argv=None) -> int:
     ap.add_argument("--text-level", action="store_true",
                     help="generated sets from their printed words (font-metric boxes) instead "
                          "of OCR: the extractor alone, in seconds")
+    ap.add_argument("--show-heldout-misses", action="store_true",
+                    help="also list the held-out split's misses (its truth: never while tuning)")
     ap.add_argument("--no-real", action="store_true",
                     help="skip the born-digital and real-scan sets")
     ap.add_argument("--no-search", action="store_true",
@@ -457,6 +467,8 @@ def main(argv=None) -> int:
     if args.gen_count:
         for split in (("dev", "heldout") if args.split == "both" else (args.split,)):
             generated[split] = generated_set(split, args, extract_fields)
+    if "heldout" in generated and not args.show_heldout_misses:
+        _hide_misses(generated["heldout"])
     if args.json:
         from scripts.eval_gen import queue_quality
         out = {k: {"fields": v, "queue": queue_quality(v)} for k, v in results.items()}

@@ -40,8 +40,7 @@ def _make(job: tuple[int, int, str, str, int]) -> str:
     from scripts.pagegen import results as R
     truth, laid = R.generate(seed, index, split, dpi)
     out_dir = Path(out)
-    for name, img in zip(truth["pages"], R.render(truth, laid, seed)):
-        img.save(out_dir / name, dpi=(dpi, dpi))
+    R.save_pages(truth, laid, seed, out_dir)
     p = out_dir / f"{truth['doc_id']}.json"
     tmp = p.with_suffix(".tmp")
     tmp.write_text(json.dumps(truth, ensure_ascii=False))

@@ -82,3 +82,14 @@ def test_person_search_on_text_level_pages():
     assert got["person"]["n"] == len(holders)
     for r in got.values():
         assert r["top1"] + len(r["misses"]) == r["n"]
+
+
+def test_heldout_misses_are_hidden():
+    t = _truths(1)[0]
+    rows = E.score_generated([(t, {})])
+    result = {"fields": rows, "search": {"person_id": {"top1": 0, "n": 1, "misses": ["x"]}}}
+    E._hide_misses(result)
+    shown = [m for r in result["fields"].values() for m in r["misses"]]
+    assert shown and all(m.endswith("hidden)") for m in shown)
+    assert result["search"]["person_id"]["misses"] == ["(1 hidden)"]
+    assert t["holders"][0]["name"] not in str(result)

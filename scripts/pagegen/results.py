@@ -3,7 +3,7 @@
     python scripts/pagegen/results.py OUT --split dev|heldout --count N [--text-only] [--dpi 200]
 
 writes, per document, OUT/<doc_id>.json (the truth, see the holders contract in the brief) and,
-unless --text-only, OUT/<doc_id>_p1.png ... (the degraded page scans). The truth also carries
+unless --text-only, OUT/<doc_id>_p1.jpg ... (the degraded page scans; PNG when clean). The truth also carries
 "lines" (printed lines per page) and "words" (per page, OCR-shaped words with boxes from the font
 metrics: [text, [x0, y0, x1, y1], line, block]) and "size" [width, height, dpi], so text-level
 work can run without OCR (see `page_texts`).
@@ -144,7 +144,7 @@ def generate(seed: int, index: int, split: str | None = None, dpi: int = 200,
     truth = {"doc_id": doc_id, "kind": kind, "split": split, "layout": made["layout"],
              "font": family, "degradation": degradation, "tone_placement": "old" if old else "new",
              "header": truth_header, "holders": people, "organisations": orgs,
-             "objects": objects, "pages": [f"{doc_id}_p{i}.png" for i in
+             "objects": objects, "pages": [f"{doc_id}_p{i}.{'png' if degradation == 'clean' else 'jpg'}" for i in
                                            range(1, len(laid.pages) + 1)],
              "lines": lines_of(laid), "words": words_of(laid),
              "size": [laid.width, laid.height, dpi]}
@@ -152,11 +152,24 @@ def generate(seed: int, index: int, split: str | None = None, dpi: int = 200,
 
 
 def render(truth: dict, laid, seed: int) -> list:
-    """The page images of a generated document, degraded as its truth says."""
+    """The page images of a generated document, degraded as its truth says (the JPEG step of
+    a degradation is left to `save_pages`, which writes the scan as that JPEG)."""
     from scripts.pagegen.layout import draw
     from scripts.pagegen.render import degrade
-    opts = DEGRADATIONS[truth["degradation"]]
+    opts = {k: v for k, v in DEGRADATIONS[truth["degradation"]].items() if k != "jpeg_quality"}
     return [degrade(img, seed=seed * 7 + i, **opts) for i, img in enumerate(draw(laid))]
+
+
+def save_pages(truth: dict, laid, seed: int, out: Path) -> None:
+    """Write the document's page scans into `out`: PNG when clean, else the JPEG a scanner would
+    have written at the degradation's quality."""
+    dpi = truth["size"][2]
+    quality = DEGRADATIONS[truth["degradation"]].get("jpeg_quality", 85)
+    for name, img in zip(truth["pages"], render(truth, laid, seed)):
+        if name.endswith(".jpg"):
+            img.save(out / name, "JPEG", quality=quality, dpi=(dpi, dpi))
+        else:
+            img.save(out / name, dpi=(dpi, dpi))
 
 
 def page_texts(truth: dict):
@@ -180,8 +193,7 @@ def write_set(out: Path, split: str, count: int, text_only: bool = False, dpi: i
     for i, seed in enumerate(seeds(split, count)):
         truth, laid = generate(seed, i, split, dpi)
         if not text_only:
-            for name, img in zip(truth["pages"], render(truth, laid, seed)):
-                img.save(out / name, dpi=(dpi, dpi))
+            save_pages(truth, laid, seed, out)
         p = out / f"{truth['doc_id']}.json"
         p.write_text(json.dumps(truth, ensure_ascii=False, indent=1))
         paths.append(p)
