@@ -119,7 +119,9 @@ def id_running(ctx: Ctx, p: V.Person) -> str:
     if not p.id_number:
         return ""
     lab = ctx.rng.choice(ID_LABEL[p.id_kind])
-    return f", {lab[0].lower() + lab[1:]} {p.id_number}"
+    if not lab.split()[0].isupper():  # "Số CCCD" -> "số CCCD"; "CMND số" stays
+        lab = lab[0].lower() + lab[1:]
+    return f", {lab} {p.id_number}"
 
 
 def born_piece(ctx: Ctx, p: V.Person, year_label: bool = False) -> str:
@@ -173,14 +175,17 @@ BASIS = ["Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 t
          "Căn cứ Luật Đất đai ngày 18 tháng 01 năm 2024;"]
 
 
-def decision_body(ctx: Ctx, iss: Issuer, proposer: str, art1: list[tuple]) -> list[tuple]:
-    body = [P(b) for b in BASIS[:ctx.rng.randint(1, 2)]]
+def decision_body(ctx: Ctx, iss: Issuer, proposer: str, art1: list[tuple],
+                  basis: list[str] | None = None,
+                  office: str = "Trưởng phòng Tài nguyên và Môi trường") -> list[tuple]:
+    """Grounds, proposal, the deciding title, Article 1 (`art1`), and the closing articles."""
+    body = [P(b) for b in (basis or BASIS[:ctx.rng.randint(1, 2)])]
     body += [P(proposer), C(f"CHỦ TỊCH {iss.council} {iss.lines[-1]}".replace("ỦY BAN NHÂN DÂN "
                                                                              "ỦY BAN", "ỦY BAN"),
                             "bold"),
              C("QUYẾT ĐỊNH:", "bold")]
     body += art1
     body += [P("Điều 2. Quyết định này có hiệu lực kể từ ngày ký."),
-             P("Điều 3. Chánh Văn phòng, Trưởng phòng Tài nguyên và Môi trường và các cá nhân có "
-               "tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này.")]
+             P(f"Điều 3. Chánh Văn phòng, {office} và các cá nhân có tên tại Điều 1 chịu trách "
+               "nhiệm thi hành Quyết định này.")]
     return body

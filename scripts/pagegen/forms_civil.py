@@ -2,6 +2,8 @@
 social-allowance decision, certified copy."""
 from __future__ import annotations
 
+import re
+
 from scripts.pagegen import vndata as V
 from scripts.pagegen.forms import (Ctx, born_piece, born_running, decision,
                                    decision_body, id_piece, id_running, issuer, mr, number,
@@ -179,7 +181,8 @@ def k_allowance(ctx: Ctx) -> dict:
         p.sex = None
         subj = f"Về việc trợ cấp xã hội hằng tháng đối với {mr(p)} {p.name}"
     proposer = "Xét đề nghị của Trưởng phòng Lao động - Thương binh và Xã hội;"
-    body = [P(basis[0])] + decision_body(ctx, iss, proposer, art)[1:]
+    body = decision_body(ctx, iss, proposer, art, basis,
+                         "Trưởng phòng Lao động - Thương binh và Xã hội")
     h = decision(ctx, iss, subj)
     return dict(header=h, body=body, layout=lay, holders=people, orgs=[], objects=[])
 
@@ -189,8 +192,10 @@ def k_certified_copy(ctx: Ctx) -> dict:
     rng = ctx.rng
     inner = rng.choice((k_household, k_birth, k_marital, k_building))(ctx)
     who_t, who = signer(ctx, "civil")
-    iss_date = f"{rng.randint(2018, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    inner["body"] = inner["body"] + [
+    m = re.search(r"năm (\d{4})", inner["header"].place_date or inner["header"].date_at_bottom)
+    iss_date = f"{min(2026, int(m[1]) + rng.randint(1, 3))}-{rng.randint(1, 12):02d}-" \
+               f"{rng.randint(1, 28):02d}"
+    inner["header"].tail = [  # the certification stamp, below the original's signature
         GAP(4), C("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH", "bold"),
         L(f"Số chứng thực: {rng.randint(1, 9999)} Quyển số: {rng.randint(1, 9):02d}/"
           f"{iss_date[:4]}-SCT/BS"),

@@ -102,6 +102,7 @@ class Header:
     signer_name: str | None = None
     extra_top: list[str] = field(default_factory=list)  # e.g. "Mẫu số 01" at the top right
     motto: tuple[str, str] = MOTTO
+    tail: list[tuple] = field(default_factory=list)  # body blocks below the signature
 
 
 @dataclass
@@ -240,6 +241,8 @@ def layout(header: Header, body: list[tuple], family: str = "termes", dpi: int =
     for block in body:
         _block(c, block)
     _signature(c, header, col_r)
+    for block in header.tail:
+        _block(c, block)
     return c.laid
 
 

@@ -164,7 +164,7 @@ def person_name(rng: random.Random, sex: str) -> str:
     given = GIVEN_F if sex == "Nữ" else GIVEN_M
     parts = [rng.choice(SURNAMES), rng.choice(mid)]
     if rng.random() < 0.25:
-        parts.append(rng.choice(MIDDLE_F if sex == "Nữ" else MIDDLE_M[1:]))
+        parts.append(rng.choice(MIDDLE_F[1:] if sex == "Nữ" else MIDDLE_M[1:]))  # no 2nd Thị
     parts.append(rng.choice(given))
     if len(set(parts)) < len(parts):
         parts = [parts[0], parts[1], parts[-1]]
