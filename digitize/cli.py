@@ -135,8 +135,11 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json)
               help="Issued on or before this day, written as for --from (a month or year up to "
                    "its last day).")
 @click.option("--dossier", callback=_dossier_code, help="Only records linked to this dossier.")
-@click.option("--person-id", help="Only records naming this personal ID number.")
-@click.option("--person", help="Only records naming this person.")
+@click.option("--person-id", help="Records carrying this personal ID (CCCD, CMND, passport) in "
+              "their fields or text, however printed or typed (spaces, dots, O for 0), newest "
+              "first, with the page and line.")
+@click.option("--person", help="Records about this person (name, diacritics optional; the "
+              "name as typed first, holders before text mentions).")
 @click.option("--facets", is_flag=True, help="Also count hits by type, issuer and year.")
 @click.option("--backend", type=click.Choice(["embedded", "es"]), help="Search backend.")
 @click.option("--es-url", help="Elasticsearch URL (default: $DIGITIZE_ES_URL).")

@@ -28,6 +28,11 @@ query costs about the same at any archive size. Fuzzy variants are only tried wh
 query finds fewer than ``fuzzy_below`` records, none of them a record whose own document
 number or person ID the query names; the fuzzy-only records are then listed after the strict ones.
 
+Search by person (`embedded_people`): `person_id` selects records by the ``p`` and ``t`` keys,
+newest issued date first, then newest ingest; `person` by the ``persons`` field, with the name as
+a phrase of the page text as fallback, the name as typed (when it carries marks) first, then
+holders named in the fields, then text mentions. Each hit says the page and line that matched.
+
 Deleting rows of a contentless table needs the tokens indexed, recomputed from the stored text
 by `textnorm`: a file stamped with another `textnorm.NORM_VERSION` or SCHEMA_VERSION raises
 `IndexOutdated` on use until `clear()` and a re-index.
@@ -46,6 +51,7 @@ from typing import Any, Iterable
 from . import textnorm as tn
 from .base import (BackendUnavailable, Hit, IndexDoc, IndexOutdated, LineMatch, Query,
                    SearchResult)
+from .embedded_people import PersonSearch, word_runs
 
 SHIFT = 12  # up to 4095 pages per record, small rowid deltas
 MASK = (1 << SHIFT) - 1
@@ -119,21 +125,6 @@ def _contains(toks: list[str], phrase: list[str]) -> bool:
                if toks[i] == phrase[0])
 
 
-def _word_runs(units: list[tn.QueryUnit], as_units: bool = False) -> list[list]:
-    """Runs of two or more neighbouring one-word query units (the words a name or a phrase
-    typed without quotes is made of): their folded words, or the units themselves."""
-    runs: list[list] = []
-    cur: list[tn.QueryUnit] = []
-    for u in [*units, None]:
-        if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
-            cur.append(u)
-            continue
-        if len(cur) > 1:
-            runs.append(cur if as_units else [x.folded[0] for x in cur])
-        cur = []
-    return runs
-
-
 def _edits1(w: str) -> set[str]:
     """Every string at OSA distance 1 from a folded word (a-z): the OCR typos of it."""
     split = [(w[:i], w[i:]) for i in range(len(w) + 1)]
@@ -161,7 +152,7 @@ class _Pass:
         return len(self.ranked) + self.tail_count
 
 
-class EmbeddedIndex:
+class EmbeddedIndex(PersonSearch):
     """SearchBackend on SQLite FTS5 in a single local file (WAL mode).
 
     Opening never fails on an index built by another version: `search`, `upsert`, `delete`
@@ -522,7 +513,7 @@ class EmbeddedIndex:
         looked up as an FTS5 phrase among the window's pages (PHRASE_BONUS per pair), then the
         newest PAIR_WINDOW pages holding a phrase read for it with the query's marks."""
         found: dict[int, None] = {}
-        for run in _word_runs(units):
+        for run in word_runs(units):
             have = [r for (r,) in self._rows(f"SELECT rowid FROM fo WHERE fo MATCH ?"
                                              f"{self._window(rows, run[0])}{{rng}}",
                                              [_q(run)], rids) if r in scores]
@@ -541,7 +532,7 @@ class EmbeddedIndex:
         """Word sequences of the query to find as typed (tone placement aside): quoted phrases
         and runs of neighbouring words, where they carry marks."""
         out = [u.exact for u in units if len(u.exact) > 1 and not u.number]
-        out += [[t for u in run for t in u.exact] for run in _word_runs(units, as_units=True)]
+        out += [[t for u in run for t in u.exact] for run in word_runs(units, as_units=True)]
         return [p for p in out if tn.fold_tokens(p) != p]
 
     def _window(self, rows: list[tuple], term: str) -> str:
@@ -586,75 +577,6 @@ class EmbeddedIndex:
             f"SELECT rid FROM records WHERE number_n IN ({qk}) AND rid IN ({qr}) UNION "
             f"SELECT rid FROM keys WHERE kind='p' AND value IN ({qk}) AND rid IN ({qr})",
             keys + keys)}
-
-    def _name_bonus(self, units: list[tn.QueryUnit], marks: bool, rids: set[int]) -> set[int]:
-        """Records (of `rids`) one of whose persons is named by a run of query words (with the
-        query's marks, tone placement aside, when it has any)."""
-        out: set[int] = set()
-        runs = [(u.folded, u.exact) for u in units if len(u.exact) > 1 and not u.number]
-        runs += [([u.folded[0] for u in r], [u.exact[0] for u in r])
-                 for r in _word_runs(units, as_units=True)]
-        for folded, exact_words in runs:
-            words = list(dict.fromkeys(folded))
-            cands = set(rids) - out
-            for w in words:
-                if not cands:
-                    break
-                cands &= {r for (r,) in self.db.execute(
-                    f"SELECT rid FROM keys WHERE kind='w' AND value=? AND rid IN "
-                    f"({','.join(map(str, cands))})", (w,))}
-            name = " ".join(exact_words)
-            exact = marks and tn.has_marks(name)
-            for r in cands:
-                persons = self._fields(r).get("persons") or []
-                if any(tn.name_matches(name, str(p), exact) for p in persons):
-                    out.add(r)
-        return out
-
-    def _fields(self, rid: int) -> dict[str, Any]:
-        row = self.db.execute("SELECT fields FROM records WHERE rid=?", (rid,)).fetchone()
-        return json.loads(row[0] or "{}") if row else {}
-
-    def _person_tiers(self, name: str) -> dict[int, tuple[int, int]]:
-        """Records naming a person: rid -> (the name as typed with its marks, in the persons
-        field). Found in the `persons` field (all its words, then the name in a row) and, as a
-        fallback, as a phrase in the page text (the newest COUNT_CAP pages). "As typed" is only
-        asked when the name carries marks, and read from the text for at most RANK_CAP pages."""
-        ex = tn.exact_tokens(name, extras=False)
-        fo = tn.fold_tokens(ex)
-        if not fo:
-            return {}
-        marks = tn.has_marks(name)
-        words = sorted(set(fo), key=self._df)
-        sql = ("SELECT k.rid, r.fields FROM keys k JOIN records r ON r.rid = k.rid "
-               "WHERE k.kind='w' AND k.value=?" + " AND EXISTS(SELECT 1 FROM keys k2 WHERE "
-               "k2.kind='w' AND k2.value=? AND k2.rid=k.rid)" * (len(words) - 1))
-        out: dict[int, tuple[int, int]] = {}
-        for rid, fj in self.db.execute(sql, words):
-            persons = [str(p) for p in json.loads(fj or "{}").get("persons") or []]
-            if any(tn.name_matches(name, p, False) for p in persons):
-                out[rid] = (int(marks and any(tn.name_matches(name, p, True) for p in persons)), 1)
-        pages: dict[int, int] = {}  # rid -> its newest page holding the name (diacritics aside)
-        for (r,) in self.db.execute("SELECT rowid FROM fo WHERE fo MATCH ? ORDER BY rowid "
-                                    f"LIMIT {COUNT_CAP}", (_q(fo),)):
-            pages.setdefault(_rid(r), r)
-        marked = [e for e, f in zip(ex, fo) if e != f]
-        check = [r for rid, r in pages.items() if marks and not out.get(rid, (0, 0))[0]]
-        if marked and check:  # pages with every marked word as typed, then read for the phrase
-            check = [r for (r,) in self.db.execute(
-                f"SELECT rowid FROM ex WHERE ex MATCH ? AND rowid IN "
-                f"({','.join(map(str, check[:RANK_CAP]))})",
-                (" AND ".join(_q([t]) for t in dict.fromkeys(marked)),))]
-        exact = {_rid(r) for r in check[:RANK_CAP] if marks
-                 and tn.find_phrase(self._page_text(_rid(r), r & MASK), name, True)}
-        for rid in pages:
-            e, f = out.get(rid, (0, 0))
-            out[rid] = (max(e, int(rid in exact)), f)
-        return out
-
-    def _df(self, term: str) -> int:
-        row = self.db.execute("SELECT df FROM vocab WHERE term=?", (term,)).fetchone()
-        return row[0] if row else 0
 
     def _named_only(self, units: list[tn.QueryUnit], where: str, args: list[Any]) -> list[int]:
         """Records (within the filters) whose document number is the query, when the query is
@@ -701,33 +623,6 @@ class EmbeddedIndex:
              match: LineMatch | None = None) -> Hit:
         return Hit(record_id=row[0], score=score, title=row[1], pages=pages, snippet=snippet,
                    fields=json.loads(row[2] or "{}"), match=match)
-
-    def _locate(self, rid: int, q: Query, first: list[int] | None = None
-                ) -> tuple[LineMatch, str] | None:
-        """Where the record's text shows the person the query asks for (`person_id`, else
-        `person`: as typed, then diacritics aside): the line, and a snippet marking it. Pages
-        in `first` are read first, then the others in order."""
-        n = self.db.execute("SELECT npages FROM records WHERE rid=?", (rid,)).fetchone()[0] or 0
-        order = list(dict.fromkeys([*(first or []), *range(1, n + 1)]))
-        texts = {p: self._page_text(rid, p) for p in order}
-        if q.person_id:
-            want = tn.norm_id(q.person_id)
-            for p in order:
-                for m in tn.id_mentions(texts[p]):
-                    if m.value == want:
-                        return self._line_at(texts[p], p, m.line, m.start, m.end)
-            return None
-        for exact in ([True, False] if tn.has_marks(q.person or "") else [False]):
-            for p in order:
-                at = tn.find_phrase(texts[p], q.person or "", exact)
-                if at:
-                    return self._line_at(texts[p], p, *at)
-        return None
-
-    @staticmethod
-    def _line_at(text: str, page: int, line: int, start: int, end: int) -> tuple[LineMatch, str]:
-        raw = text.split("\n")[line - 1]
-        return LineMatch(page, line, " ".join(raw.split())), tn.mark_span(raw, start, end)
 
     def _page_text(self, rid: int, page: int) -> str:
         row = self.db.execute("SELECT textz FROM pages WHERE id=?",
