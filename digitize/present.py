@@ -92,7 +92,9 @@ def format_hits(result: SearchResult, offset: int = 0) -> str:
 
 
 def format_record(doc: dict[str, Any]) -> str:
-    """A record as `show` prints it: files, pages, fields and history."""
+    """A record as `show` prints it: files, pages, fields (corrected ones marked), its history
+    with what each correction changed (old → new, who, when), then its exports and fixity
+    checks, summed up apart."""
     lines = [f"record   {doc['id']}", f"title    {doc.get('title', '')}",
              f"pages    {doc.get('page_count')}  ({json.dumps(doc.get('text_paths', {}))})",
              f"pdf/a    {doc.get('pdf')}  (PDF/A-{doc.get('pdfa')})"]
@@ -105,10 +107,53 @@ def format_record(doc: dict[str, Any]) -> str:
         lines.append("fields:")
         for name, f in fields.items():
             flag = "  [review]" if f.get("needs_review") else ""
+            flag += "  [corrected]" if f.get("source") == "corrected" else ""
             where = f"  (p{f['page']})" if f.get("page") else ""
-            lines.append(f"  {name:<16} {json.dumps(f.get('value'), ensure_ascii=False)}"
-                         f"{where}{flag}")
+            lines.append(f"  {name:<16} {_value(f.get('value'))}{where}{flag}")
     lines.append("history:")
     for ev in doc.get("history", []):
-        lines.append(f"  {ev['at']}  {ev['actor']}  {ev['action']}  {ev['outcome']}")
+        lines.append(f"  {_when(ev['at'])}  {ev['actor']}  {describe_event(ev)}")
+    access = doc.get("access", [])
+    if access:
+        lines.append("exports and fixity checks:")
+        for action in sorted({ev["action"] for ev in access}):
+            evs = [ev for ev in access if ev["action"] == action]
+            last = evs[-1]
+            lines.append(f"  {action} {len(evs)} time(s); last {_when(last['at'])} by "
+                         f"{last['actor']}: {describe_event(last)}")
     return "\n".join(lines)
+
+
+def describe_event(ev: dict[str, Any]) -> str:
+    """What one history event did, in words: a correction's field with its old and new value,
+    a link's dossier, an ingest's pages and sources, an export's format and target."""
+    d = ev.get("detail") or {}
+    act = ev["action"]
+    if act == "corrected" and "field" in d:
+        text = f"corrected {d['field']}: {_value(d.get('old'))} → {_value(d.get('new'))}"
+    elif act == "linked" and "dossier" in d:
+        text = f"linked to dossier {d['dossier']}"
+    elif act == "linked" and "probable_duplicate_of" in d:
+        text = f"probably a duplicate of {d['probable_duplicate_of']}"
+    elif act == "linked" and "probable_duplicate" in d:
+        text = f"{d['probable_duplicate']} is probably a duplicate of it"
+    elif act == "ingested" and "sources" in d:
+        text = f"ingested {d.get('pages', '?')} page(s) from {', '.join(d['sources'])}"
+    elif act == "exported" and "format" in d:
+        text = f"{d['format']} to {d.get('to', '?')}"
+    elif act == "verified":
+        problems = d.get("problems") or []
+        text = f"{len(problems)} problem(s): {'; '.join(map(str, problems))}" if problems else "ok"
+    else:
+        extra = "; ".join(f"{k}: {_value(v)}" for k, v in d.items())
+        text = f"{act}" + (f" ({extra})" if extra else "")
+    return text if ev.get("outcome", "success") == "success" else f"{text}  [{ev['outcome']}]"
+
+
+def _value(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else f'"{v}"'
+
+
+def _when(at: str) -> str:
+    """"2026-12-08T00:49:57+0000" -> "2026-12-08 00:49:57+0000"."""
+    return at.replace("T", " ", 1)

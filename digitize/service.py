@@ -80,7 +80,14 @@ def _resolve(store: Store, record_id: str) -> str:
                               "id:", *lines, *more]))
 
 
+# Events that read a record without changing it: kept, but shown apart from its history.
+ACCESS_ACTIONS = ("exported", "verified")
+
+
 def show(settings: Settings, record_id: str) -> dict[str, Any]:
+    """A record as stored, with its files' places, dossiers, `history` (what made and changed
+    it: ingest, corrections with old and new value, links) and `access` (exports, fixity
+    checks)."""
     with open_store(settings) as store:
         rid = _resolve(store, record_id)
         doc = store.catalogue.get(rid) or {}
@@ -88,7 +95,9 @@ def show(settings: Settings, record_id: str) -> dict[str, Any]:
         doc["record_dir"] = str(rdir)
         doc["pdf"] = str(rdir / "document.pdf")
         doc["dossiers"] = store.catalogue.dossiers_of(rid)
-        doc["history"] = store.catalogue.history(rid)
+        events = store.catalogue.history(rid)
+        doc["history"] = [e for e in events if e["action"] not in ACCESS_ACTIONS]
+        doc["access"] = [e for e in events if e["action"] in ACCESS_ACTIONS]
         return doc
 
 

@@ -158,3 +158,24 @@ def test_date_bounds():
     for bad in ("2025-13-01", "31/4/2024", "0/1/2024", "2024-00", "20240101", "1/1/24"):
         with pytest.raises(ValueError):
             validate.date_bound(bad)
+
+
+def test_show_tells_what_a_correction_changed_and_keeps_reads_apart(archive, tmp_path):
+    rid = run_cli("search", "--archive", str(archive), "--json").objects()[0]["hits"][0]["record_id"]
+    old = run_cli("show", rid, "--archive", str(archive), "--json").objects()[0]
+    was = old["fields"]["subject"]["value"]
+    assert run_cli("set", rid, "subject", "Về việc cấp phép", "--user", "officer7",
+                   "--archive", str(archive)).code == 0
+    assert run_cli("export", str(tmp_path / "x.jsonl"), "--archive", str(archive)).code == 0
+    assert run_cli("verify", "--archive", str(archive)).code == 0
+    text = run_cli("show", rid, "--archive", str(archive)).output
+    history = text.split("\nhistory:\n")[1].split("\nexports and fixity checks:\n")
+    assert len(history) == 2, text
+    changed = [line for line in history[0].splitlines() if "corrected subject" in line]
+    assert len(changed) == 1 and "officer7" in changed[0], text
+    assert f'"{was}" → "Về việc cấp phép"' in changed[0]
+    assert "exported" not in history[0] and "verified" not in history[0]
+    assert "exported 1 time(s)" in history[1] and "verified 1 time(s)" in history[1]
+    doc = run_cli("show", rid, "--archive", str(archive), "--json").objects()[0]
+    assert {e["action"] for e in doc["access"]} == {"exported", "verified"}
+    assert doc["history"][-1]["detail"]["new"] == "Về việc cấp phép"
