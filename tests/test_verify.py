@@ -46,9 +46,9 @@ def test_clean_archive_verifies_and_records_an_event(archive):
     code, report = _verify(ar)
     assert code == 0 and report["ok"] and report["records_checked"] == 2
     assert report["files_checked"] >= 2 * 5
-    history = run_cli("show", ids[0], "--archive", str(ar), "--json").objects()[0]["history"]
-    assert [e["action"] for e in history][-1] == "verified"
-    assert history[-1]["outcome"] == "success" and history[-1]["actor"]
+    access = run_cli("show", ids[0], "--archive", str(ar), "--json").objects()[0]["access"]
+    assert [e["action"] for e in access][-1] == "verified"  # kept apart from the history
+    assert access[-1]["outcome"] == "success" and access[-1]["actor"]
 
 
 def test_altered_missing_and_bad_pdf_are_reported(archive):
@@ -63,8 +63,8 @@ def test_altered_missing_and_bad_pdf_are_reported(archive):
     kinds = {p["kind"] for p in report["problems"]}
     assert {"altered", "missing", "bad-pdf"} <= kinds
     assert all(p["record_id"] == ids[0] for p in report["problems"])
-    history = run_cli("show", ids[0], "--archive", str(ar), "--json").objects()[0]["history"]
-    assert history[-1]["action"] == "verified" and history[-1]["outcome"] == "failure"
+    access = run_cli("show", ids[0], "--archive", str(ar), "--json").objects()[0]["access"]
+    assert access[-1]["action"] == "verified" and access[-1]["outcome"] == "failure"
 
 
 def test_orphans_rows_without_folder_and_stray_staging(archive):
