@@ -93,8 +93,12 @@ def main() -> None:
 @click.option("--pdfa", type=click.Choice(["2b", "1b"]), default="2b", show_default=True,
               help="PDF/A flavour of the searchable PDF.")
 @click.option("--lang", help="Tesseract model(s), e.g. vie or vie+Vietnamese.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Follow symbolic links inside the folders given even where they lead out of "
+                   "them (default: such links are skipped, each named).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
-def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json):
+def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json,
+           follow_symlinks):
     """Ingest scans (PNG, JPEG, TIFF, PDF; files or folders) into the archive.
 
     A PDF or multi-page TIFF is one document; images named NAME_p1.png, NAME_p2.png ... in one
@@ -108,7 +112,8 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json)
     settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang)
     failed = 0
     with present.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar:
-        outcomes = service.ingest_batch(settings, list(paths), manifest, bar)  # checks inputs
+        outcomes = service.ingest_batch(settings, list(paths), manifest, bar,
+                                           follow_symlinks)  # checks inputs
         with service.batch_report(report) as rep:
             for out in outcomes:
                 failed += out.status == "failed"
@@ -332,16 +337,25 @@ def verify(archive, sample, as_json):
 @click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True,
               help="Seconds between looks at IN_DIR.")
 @click.option("--settle", type=click.FloatRange(0), default=10.0, show_default=True,
-              help="Seconds a file must stay unchanged before it is ingested.")
+              help="Seconds a document (all its files, NAME_p1, NAME_p2 ... together) must stay "
+                   "unchanged before it is ingested.")
 @click.option("--once", is_flag=True, help="Look once, ingest what is ready, and stop.")
 @click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default=True,
               help="Worker processes; 0 means one per CPU core.")
+@click.option("--group-timeout", type=click.FloatRange(0), default=300.0, show_default=True,
+              help="Seconds after which the pages NAME_p1, NAME_p2 ... of an incomplete "
+                   "document (a page number missing) are ingested anyway, with a warning.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Follow symbolic links inside the folders given even where they lead out of "
+                   "them (default: such links are skipped, each named).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
-def watch(in_dir, archive, interval, settle, once, jobs, as_json):
+def watch(in_dir, archive, interval, settle, once, jobs, as_json, group_timeout,
+          follow_symlinks):
     """Ingest documents dropped into IN_DIR once their files stop changing. Finished inputs move
     to IN_DIR/.done/, failed ones to IN_DIR/.failed/ (with NAME.error.txt). Safe to restart."""
     settings = from_env(archive=archive, jobs=jobs)
-    outcomes = service.watch(settings, in_dir, interval, settle, once)
+    outcomes = service.watch(settings, in_dir, interval, settle, once, group_timeout,
+                             follow_symlinks)
     click.echo(f"digitize: {'looking once at' if once else 'watching'} {in_dir} "
                f"(every {interval:g} s; a file is ingested once unchanged for {settle:g} s) "
                f"into {settings.archive}" + ("" if once else "; Ctrl-C stops"), err=True)

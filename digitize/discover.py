@@ -2,7 +2,10 @@
 
 A PDF or a (multi-page) TIFF is one document. Images named `<stem>_p<N>.<ext>` in one folder are the
 pages of one document in page order; any other image is a document of its own. Folders are walked
-recursively without following symbolic links (no loops).
+recursively. Inside a folder given, symbolic links are not followed unless asked
+(`follow_symlinks`): a link to a file outside the folder (a scanner share holding a link to
+`/etc/shadow`) would otherwise be read and archived, and a link to a folder may loop. A link that
+points inside the folder is harmless and taken. A file named explicitly is taken as given.
 """
 from __future__ import annotations
 
@@ -36,15 +39,17 @@ def show_path(p: Path | str) -> str:
     return os.fsdecode(p).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def discover(paths: list[Path]) -> tuple[list[DocumentInput], list[Skipped]]:
-    """Documents under `paths` (files or folders), and the paths that cannot be documents."""
+def discover(paths: list[Path], follow_symlinks: bool = False
+             ) -> tuple[list[DocumentInput], list[Skipped]]:
+    """Documents under `paths` (files or folders), and the paths that cannot be documents
+    (symbolic links left unfollowed among them, each named)."""
     files: list[Path] = []
     skipped: list[Skipped] = []
     for p in paths:
         if p.is_symlink() and not p.exists():
             skipped.append(Skipped(p, "broken symbolic link"))
         elif p.is_dir():
-            files.extend(_walk(p, skipped))
+            files.extend(_walk(p, skipped, follow_symlinks))
         elif p.is_file():
             files.append(p)
         else:
@@ -52,21 +57,51 @@ def discover(paths: list[Path]) -> tuple[list[DocumentInput], list[Skipped]]:
     return group_pages(files), skipped
 
 
-def _walk(root: Path, skipped: list[Skipped]) -> list[Path]:
+NOT_FOLLOWED = "symbolic link to {what} outside {root}, not followed (--follow-symlinks to take it)"
+
+
+def _walk(root: Path, skipped: list[Skipped], follow: bool) -> list[Path]:
     found = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    real_root = root.resolve()
+    visited = {real_root}  # folders already walked (links followed may loop)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow):
+        here = Path(dirpath)
+        kept = []
+        for d in sorted(dirnames):
+            sub = here / d
+            if d.startswith("."):
+                continue
+            if sub.is_symlink():
+                target = sub.resolve()
+                if target in visited or real_root in target.parents:
+                    continue  # a loop, or a folder walked anyway
+                if not follow:
+                    skipped.append(Skipped(sub, NOT_FOLLOWED.format(
+                        what="a folder", root=show_path(root))))
+                    continue
+                visited.add(target)
+            kept.append(d)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            p = Path(dirpath) / name
+            p = here / name
             if p.suffix.lower() not in SUPPORTED:
                 continue  # scanner folders hold other files too; explicit paths are checked later
-            if p.is_symlink() and not p.exists():
-                skipped.append(Skipped(p, "broken symbolic link"))
-                continue
+            if p.is_symlink():
+                if not p.exists():
+                    skipped.append(Skipped(p, "broken symbolic link"))
+                    continue
+                if not follow and not _inside(p.resolve(), real_root):
+                    skipped.append(Skipped(p, NOT_FOLLOWED.format(
+                        what="a file", root=show_path(root))))
+                    continue
             found.append(p)
     return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
 
 
 def group_pages(files: list[Path]) -> list[DocumentInput]:

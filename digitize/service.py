@@ -234,11 +234,13 @@ def check_lang(lang: str) -> None:
 
 # batches, fixity, transfer and watching ------------------------------------------------------
 def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = None,
-                 bar: Progress | None = None) -> Iterator[DocOutcome]:
+                 bar: Progress | None = None,
+                 follow_symlinks: bool = False) -> Iterator[DocOutcome]:
     """`ingest` over folders/files and/or a batch manifest CSV (see digitize.batch). The
     inputs and the OCR model are checked now, before anything is opened or started: a model
     that is not installed is BadUsage, paths holding nothing to ingest NotFound. The documents
-    are ingested as the returned iterator is consumed."""
+    are ingested as the returned iterator is consumed. Symbolic links inside the folders given
+    are followed out of them only with `follow_symlinks`."""
     from digitize.batch import ManifestError, load_manifest
     from digitize.discover import discover, show_path
     check_lang(settings.lang)
@@ -253,7 +255,7 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
                               error=f"{show_path(manifest)} row {e.row}: {e.reason}")
                    for e in errors]
     if paths:
-        found, skipped = discover(paths)
+        found, skipped = discover(paths, follow_symlinks)
         docs += found
         failed += [DocOutcome(show_path(s.path), [show_path(s.path)], "failed",
                               error=f"{show_path(s.path)}: {s.reason}") for s in skipped]
@@ -307,22 +309,25 @@ def export_bag(settings: Settings, out: Path, record_ids: list[str] | None = Non
 
 
 def watch(settings: Settings, in_dir: Path, interval_s: float = 5.0, settle_s: float = 10.0,
-          once: bool = False) -> Iterator[DocOutcome]:
+          once: bool = False, group_timeout_s: float = 300.0,
+          follow_symlinks: bool = False) -> Iterator[DocOutcome]:
     """Ingest documents dropped into `in_dir` as they settle (see digitize.watch). The folder
     and the OCR model are checked now; watching starts as the returned iterator is consumed."""
     if not in_dir.is_dir():
         raise NotFound(f"no folder {in_dir}")
     check_lang(settings.lang)
-    return _watch(settings, in_dir, interval_s, settle_s, once)
+    return _watch(settings, in_dir, interval_s, settle_s, once, group_timeout_s,
+                  follow_symlinks)
 
 
 def _watch(settings: Settings, in_dir: Path, interval_s: float, settle_s: float,
-           once: bool) -> Iterator[DocOutcome]:
+           once: bool, group_timeout_s: float, follow_symlinks: bool) -> Iterator[DocOutcome]:
     from digitize.watch import Watcher, WatchOptions
     with open_store(settings, create=True) as store:
         ing = Ingestor(store)
         yield from Watcher(in_dir, ing.run_documents,
-                           WatchOptions(interval_s, settle_s, once)).run()
+                           WatchOptions(interval_s, settle_s, once, group_timeout_s,
+                                        follow_symlinks)).run()
 
 
 class _NoReport:

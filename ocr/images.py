@@ -158,12 +158,34 @@ def load_staged_page(path: Path, width: int, height: int, colour: bool,
 def _to_array(im: Image.Image) -> np.ndarray:
     if im.mode == "L":
         return np.asarray(im)
-    if im.mode in ("1", "I;16", "I", "F"):
+    if im.mode == "1":
         return np.asarray(im.convert("L"))
+    if im.mode.startswith(("I", "F")):  # I;16, I;16B, I (32-bit), F (float): deep grey
+        return deep_to_u8(np.asarray(im))
     if im.mode in ("LA",):
         return np.asarray(_flatten(im).convert("L"))
     im = _flatten(im)
     return _bgr(np.asarray(im if im.mode == "RGB" else im.convert("RGB")))  # no needless copy
+
+
+_FULL_SCALES = [float(2 ** k - 1) for k in (8, 10, 12, 14, 16, 24, 32)]
+
+
+def deep_to_u8(arr: np.ndarray) -> np.ndarray:
+    """A deep grey image (16-bit, 32-bit integer or float) scaled to 8 bits. PIL's own
+    conversion clips everything above 255 to white (a 16-bit scan became a white page). The full
+    scale is the nominal range the data fits: 0..1 for floats that stay in it, else the
+    smallest of 8, 10, 12, 14, 16, 24 or 32 bits holding the largest value (12-bit scanners
+    write 0..4095 into 16-bit files). The scaling is linear, as the scanner wrote the data."""
+    data = arr.astype(np.float32) if arr.dtype != np.float32 else arr
+    data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+    top = float(data.max()) if data.size else 0.0
+    if arr.dtype.kind == "f" and top <= 1.0:
+        full = 1.0
+    else:
+        full = next((f for f in _FULL_SCALES if top <= f), top or 1.0)
+    out = np.clip(data * np.float32(255.0 / full) + np.float32(0.5), 0, 255)
+    return out.astype(np.uint8)
 
 
 def _bgr(rgb: np.ndarray) -> np.ndarray:
