@@ -208,10 +208,14 @@ def show(record_id, archive, as_json):
 @click.option("--fonds", default="", help="tt05: fonds code (mã phông).")
 @click.option("--agency", default="", help="tt05: the agency handing the dossier over.")
 @click.option("--zip", "as_zip", is_flag=True, help="tt05: zip the package.")
+@click.option("--force", is_flag=True,
+              help="Replace OUT if it exists (it is replaced only once the export is complete).")
 def export(out, fmt, names, records, dossier, archive, file_code, title, retention, access,
-           paper_code, sheets, fonds, agency, as_zip):
+           paper_code, sheets, fonds, agency, as_zip, force):
     """Export records (text, fields, metadata) to OUT ('-' for stdout; a new folder for
-    --format bagit): every record, or those chosen with --record and --dossier.
+    --format bagit): every record, or those chosen with --record and --dossier. An existing
+    OUT is never replaced without --force, and OUT may not lie inside the archive. A bag
+    refuses records that fail `digitize verify`.
 
     \b
     --format tt05 writes the package a Vietnamese archive takes in (Circular 05/2025/TT-BNV,
@@ -229,7 +233,7 @@ def export(out, fmt, names, records, dossier, archive, file_code, title, retenti
         path = service.export_tt05(settings, out, opts, list(records), dossier)
         click.echo(f"wrote {path}", err=True)
         return
-    n = service.export(settings, out, fmt, names, list(records), dossier)
+    n = service.export(settings, out, fmt, names, list(records), dossier, force)
     click.echo(f"exported {n} record(s) to {out}", err=True)
 
 

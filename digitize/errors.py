@@ -32,3 +32,10 @@ class StorageError(DigitizeError):
 
 class BackendError(DigitizeError):
     exit_code = EXIT_BACKEND
+
+
+class OutputExists(DigitizeError):
+    """An export would replace an existing file or folder (allowed only when forced), or
+    write inside the archive itself."""
+
+    exit_code = EXIT_USAGE

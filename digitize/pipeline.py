@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from concurrent.futures import (FIRST_COMPLETED, Future, ProcessPoolExecutor,
@@ -312,7 +313,8 @@ class Ingestor:
         """A pool of OCR worker processes, started now: each loads its Tesseract model at once."""
         ctx = start_forkserver()
         pool = ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=200,
-                                   initializer=init_worker, initargs=(self.engine,))
+                                   initializer=init_worker,
+                                   initargs=(self.engine, os.getpid()))
         for _ in range(workers):
             pool.submit(started)
         return pool

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterator, Protocol
@@ -115,34 +116,55 @@ def _selection(store: Store, record_ids: list[str] | None, dossier: str | None) 
 
 
 def export(settings: Settings, out: Path, fmt: str = "jsonl", names: str = "digitize",
-           record_ids: list[str] | None = None, dossier: str | None = None) -> int:
+           record_ids: list[str] | None = None, dossier: str | None = None,
+           force: bool = False) -> int:
     """Write the chosen records (default: every one) to `out` as JSON lines or CSV (column
     names: ours or TT 05/2025's), or as a BagIt bag; each exported record gets an "exported"
-    event. `record_ids` (ids or unique prefixes) and `dossier` select records."""
+    event. `record_ids` (ids or unique prefixes) and `dossier` select records. An existing
+    `out` is replaced only with `force`; `out` inside the archive is refused."""
+    _check_out(settings, out, force, folder_ok=fmt == "bagit")
     with open_store(settings) as store:
         chosen = _selection(store, record_ids, dossier)
         if fmt != "bagit":
             every = list(store.catalogue.iter_docs())
             docs = every if chosen is None else [store.catalogue.get(r) or {} for r in chosen]
             keys = {k for d in every for k in (d.get("archive_metadata") or {})}
-            return _write_rows(store, docs, out, fmt, names, keys)
-    return export_bag(settings, out, chosen)
+            return _write_rows(store, docs, out, fmt, names, keys, force)
+    return export_bag(settings, out, chosen, force)
 
 
 def export_tt05(settings: Settings, out: Path, opts, record_ids: list[str] | None = None,
                 dossier: str | None = None) -> Path:
     """The Circular 05/2025 package of the chosen records (see digitize.tt05)."""
     from digitize.tt05 import export_package
+    _check_out(settings, out, force=True)  # never into the archive itself
     with open_store(settings) as store:
         chosen = _selection(store, record_ids, dossier) or []
         return export_package(store, out, chosen, opts)
 
 
+def _check_out(settings: Settings, out: Path, force: bool, folder_ok: bool = False) -> None:
+    """Refuse an export that would replace something, unless forced, or write into the
+    archive (an export over `catalogue.sqlite3` destroyed history for good). An empty folder
+    may receive a bag."""
+    from digitize.errors import OutputExists
+    if str(out) == "-":
+        return
+    target, root = out.resolve(), settings.archive.resolve()
+    if target == root or root in target.parents:
+        raise OutputExists(f"{out} is inside the archive {settings.archive}; export outside it")
+    if not (out.exists() or out.is_symlink()) or force:
+        return
+    if folder_ok and out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
+        return
+    raise OutputExists(f"{out} already exists; choose another name, or --force to replace it")
+
+
 def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str,
-                archive_keys: set[str]) -> int:
+                archive_keys: set[str], force: bool = False) -> int:
     """`docs` as JSON lines or CSV rows into `out` (opened only now: a bad selection leaves no
     empty file behind). `archive_keys`: the archive metadata names the CSV has columns for."""
-    with _open_out(out) as fh:
+    with _open_out(out, force) as fh:
         writer = exports.CsvWriter(fh, names, archive_keys) if fmt == "csv" else None
         n = 0
         for doc in docs:
@@ -162,12 +184,34 @@ def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str,
 
 
 @contextlib.contextmanager
-def _open_out(out: Path):
+def _open_out(out: Path, force: bool = False):
+    """The export file: created new (never over an existing one), or with `force` written
+    beside it and renamed over it once complete (a failed export leaves the old file)."""
+    from digitize.errors import OutputExists
     if str(out) == "-":
         yield sys.stdout
-    else:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
+        return
+    if not force:
+        try:
+            fh = open(out, "x", encoding="utf-8", newline="")
+        except FileExistsError as e:
+            raise OutputExists(f"{out} already exists; choose another name, or --force to "
+                               "replace it") from e
+        with fh:
             yield fh
+        return
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        if out.is_dir() and not out.is_symlink():
+            raise OutputExists(f"{out} is a folder; a {out.suffix or 'file'} export cannot "
+                               "replace it")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def reindex(settings: Settings) -> int:
@@ -277,35 +321,63 @@ def verify(settings: Settings, sample: int | None = None):
     """Re-hash stored files, re-check PDF/A files and manifests, cross-check the catalogue."""
     from storage.archive import Archive
     from storage.catalogue import Catalogue
-    from ocr.pdfa import pdfa_problem
-    from storage.verify import check_pdfa_bytes, verify_archive
+    from storage.verify import verify_archive
     _existing_archive(settings)
     archive = Archive(settings.archive)
     catalogue = Catalogue(archive.catalogue_path)
-    def check_pdf(pdf: Path, flavour: str) -> str | None:
-        return check_pdfa_bytes(pdf, flavour) or pdfa_problem(pdf, flavour)
     try:
-        return verify_archive(archive, catalogue, sample, check_pdf=check_pdf)
+        return verify_archive(archive, catalogue, sample, check_pdf=_check_pdf)
     finally:
         catalogue.close()
 
 
-def export_bag(settings: Settings, out: Path, record_ids: list[str] | None = None) -> int:
-    """Write the chosen records (default: all) as a validated BagIt bag at `out`."""
+def _check_pdf(pdf: Path, flavour: str) -> str | None:
+    """`verify`'s PDF/A check: the cheap byte-level one, then pikepdf's validator."""
+    from ocr.pdfa import pdfa_problem
+    from storage.verify import check_pdfa_bytes
+    return check_pdfa_bytes(pdf, flavour) or pdfa_problem(pdf, flavour)
+
+
+def export_bag(settings: Settings, out: Path, record_ids: list[str] | None = None,
+               force: bool = False) -> int:
+    """Write the chosen records (default: all) as a validated BagIt bag at `out`. A record that
+    fails `verify` (fixity, manifest, PDF/A) is refused, and with it the bag: a transfer
+    package must not carry damage forward under fresh, valid checksums."""
     from storage.bag import BagError, BagRecord, write_bag
+    from storage.verify import verify_one
     with open_store(settings) as store:
         ids = [_resolve(store, r) for r in record_ids] if record_ids else store.catalogue.ids()
         cat = store.catalogue
+        failing = {rid: found for rid in ids
+                   if (found := verify_one(store.archive, cat, rid, _check_pdf))}
+        if failing:
+            named = "; ".join(f"{rid} ({found[0].kind} {found[0].path}"
+                              + (f" and {len(found) - 1} more" if len(found) > 1 else "") + ")"
+                              for rid, found in list(failing.items())[:10])
+            more = f" and {len(failing) - 10} more record(s)" if len(failing) > 10 else ""
+            raise DigitizeError(f"no bag written: {len(failing)} record(s) fail verify: "
+                                f"{named}{more}; run `digitize verify` and repair them first")
         records = [BagRecord(rid, store.archive.record_dir(rid), cat.get(rid) or {},
-                             cat.history(rid)) for rid in ids]
+                             cat.history(rid), _digests(store.archive.record_dir(rid)))
+                   for rid in ids]
         try:
             n = write_bag(out, records, {"External-Description":
-                                         f"{len(ids)} record(s) exported by digitize"})
+                                         f"{len(ids)} record(s) exported by digitize"},
+                          replace=force)
         except BagError as e:
             raise DigitizeError(str(e)) from e
         for rid in ids:
             cat.add_event(rid, "exported", detail={"format": "bagit", "to": str(out)})
         return n
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    """The record's files and their SHA-256 as its manifest lists them."""
+    from storage.archive import read_manifest
+    try:
+        return {e["path"]: e["sha256"] for e in read_manifest(folder).get("files", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def watch(settings: Settings, in_dir: Path, interval_s: float = 5.0, settle_s: float = 10.0,

@@ -6,10 +6,14 @@ never back through the pipe.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
 import os
+import signal
+import threading
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -86,11 +90,54 @@ def start_forkserver() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def init_worker(settings: EngineSettings) -> None:
-    """Run once when a worker process starts: the Tesseract model is loaded before the first
-    page arrives, and OpenCV is kept to this process's one thread (see `single_threaded`)."""
+def init_worker(settings: EngineSettings, main_pid: int | None = None) -> None:
+    """Run once when a worker process starts: the worker is tied to the life of the ingest
+    (`main_pid`, see `die_with_parent`), the Tesseract model is loaded before the first page
+    arrives, and OpenCV is kept to this process's one thread (see `single_threaded`)."""
+    if main_pid is not None:
+        die_with_parent(main_pid)
     single_threaded()
     _get_engine(settings)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(main_pid: int, interval_s: float = 1.0) -> None:
+    """End this worker when the ingest that started it ends, however it ends (a SIGKILL runs no
+    clean-up, and a worker waiting on the pool's queue would wait for ever). Two guards: the
+    kernel sends SIGKILL when this process's parent (the pool's fork server, which itself leaves
+    when the main process goes) dies (Linux `prctl(PR_SET_PDEATHSIG)`), and a daemon thread
+    checks every `interval_s` that `main_pid` is still this worker's ingest."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the thread below still guards
+        pass
+    if os.getppid() != parent or not _alive(main_pid):  # the parent died before prctl
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            if os.getppid() != parent or not _alive(main_pid):
+                os._exit(1)
+    threading.Thread(target=watch, name="digitize-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else: pid reused, ours is gone
+        return False
+    try:  # a killed process stays a zombie until its own parent reaps it
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust kill()
+    return stat[stat.rindex(")") + 2:][:1] not in ("Z", "X")
 
 
 def started() -> None:

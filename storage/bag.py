@@ -14,13 +14,14 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import bagit
 
-from storage.files import fsync_tree, remove_tree
+from storage.archive import MANIFEST
+from storage.files import fsync_tree, remove_tree, sha256_file
 
 KEY_FIELDS = ("number", "issued_date", "doc_type", "issuer", "subject")
 
@@ -33,24 +34,33 @@ class BagRecord:
     folder: Path
     doc: dict[str, Any]
     history: list[dict[str, Any]]
+    digests: dict[str, str] = field(default_factory=dict)  # path in folder -> SHA-256
 
 
 class BagError(Exception):
     """The bag could not be written or did not validate."""
 
 
-def write_bag(out: Path, records: Iterable[BagRecord], bag_info: dict[str, str]) -> int:
-    """Write a BagIt bag of `records` at `out` (which must not exist). Returns the record count."""
+def write_bag(out: Path, records: Iterable[BagRecord], bag_info: dict[str, str],
+              replace: bool = False) -> int:
+    """Write a BagIt bag of `records` at `out`, which must not exist (or be an empty folder)
+    unless `replace`: then what is there is replaced once the new bag is complete and valid.
+    Each record's copy is checked against its digests first. Returns the record count."""
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise BagError(f"{out} already exists and is not an empty folder")
+    exists = out.exists() or out.is_symlink()
+    if exists and not replace and (not out.is_dir() or any(out.iterdir())):
+        raise BagError(f"{out} already exists and is not an empty folder; --force replaces it")
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     tmp.mkdir(parents=True)
     try:
         rows: list[dict[str, Any]] = []
         for r in records:
             dest = tmp / "records" / r.record_id
-            shutil.copytree(r.folder, dest)
+            shutil.copytree(r.folder, dest, symlinks=True)
+            damage = copy_problems(dest, r.digests)
+            if damage:
+                raise BagError(f"record {r.record_id} refused: {damage[0]}"
+                               + (f" and {len(damage) - 1} more" if len(damage) > 1 else ""))
             (dest / "history.json").write_text(
                 json.dumps(r.history, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             rows.append(_row(r))
@@ -62,13 +72,46 @@ def write_bag(out: Path, records: Iterable[BagRecord], bag_info: dict[str, str])
         except bagit.BagValidationError as e:
             raise BagError(f"the bag did not validate: {e}") from e
         fsync_tree(tmp)
-        if out.exists():
-            out.rmdir()
-        os.rename(tmp, out)
+        _move_into_place(tmp, out)
     except BaseException:
         remove_tree(tmp)
         raise
     return len(rows)
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """Rename the finished bag to `out`; what was at `out` is moved aside first and removed
+    only once the new bag is in place."""
+    if not (out.exists() or out.is_symlink()):
+        os.rename(tmp, out)
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    os.rename(out, old)
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    if old.is_dir() and not old.is_symlink():
+        remove_tree(old)
+    else:
+        old.unlink()
+
+
+def copy_problems(copy: Path, digests: dict[str, str]) -> list[str]:
+    """What differs between the copy of a record and the digests of its files as archived
+    (`digests`: path -> SHA-256): files missing, altered, or not listed. Checked on the copy,
+    so a file changed between `verify` and the copy is caught too."""
+    if not digests:
+        return ["no file digests to check the record against"]
+    problems = [f"{path} missing" if not (copy / path).is_file() else f"{path} altered"
+                for path, digest in sorted(digests.items())
+                if not (copy / path).is_file() or sha256_file(copy / path) != digest]
+    for p in sorted(copy.rglob("*")):
+        rel = p.relative_to(copy).as_posix()
+        if (p.is_file() or p.is_symlink()) and rel not in digests and rel != MANIFEST:
+            problems.append(f"{rel} not listed")
+    return problems
 
 
 def validate_bag(path: Path) -> str | None:

@@ -123,4 +123,4 @@ def test_export_bagit_validates_and_carries_history(archive, tmp_path):
     # a damaged bag no longer validates; an existing OUT is refused
     next((out / "data" / "records").rglob("*.txt")).write_text("changed")
     assert validate_bag(out) is not None
-    assert run_cli("export", str(out), "--format", "bagit", "--archive", str(ar)).code == 1
+    assert run_cli("export", str(out), "--format", "bagit", "--archive", str(ar)).code == 2
