@@ -1,4 +1,4 @@
-"""Page geometry: skew measurement by projection profile, and rotations that keep the whole page.
+"""Page geometry: skew measurement by projection profile, and rotations that keep the page size.
 
 Skew is measured on the ink pixels of a reduced copy: for each trial angle the pixels are sheared
 so that lines at that angle become rows, and the angle whose row histogram is sharpest (largest sum
@@ -96,6 +96,10 @@ def skew_of(coarse: np.ndarray, fine: np.ndarray, ignore_coarse: np.ndarray | No
     best, scores = _best_angle(*_subsample(xs, ys, COARSE_POINTS), coarse.shape[0], grid)
     if max(scores) <= 1.05 * min(scores):  # flat profile: no text lines to align
         return 0.0
+    if int(np.argmax(scores)) in (0, len(scores) - 1):
+        # the sharpest profile at the end of the range: no optimum inside it, so no text lines
+        # at any angle we look for (a blank back's paper texture gave 15.6 degrees)
+        return 0.0
     if fine.shape != coarse.shape:
         xs, ys = ink_points(fine, ignore_fine)
     xs, ys = _subsample(xs, ys, FINE_POINTS)  # keep the fine search at a few milliseconds
@@ -104,19 +108,17 @@ def skew_of(coarse: np.ndarray, fine: np.ndarray, ignore_coarse: np.ndarray | No
     return round(best, 2)
 
 
-def rotate_expand(img: np.ndarray, angle: float, fill: int | tuple[int, ...]) -> np.ndarray:
-    """`img` rotated counter-clockwise by `angle` degrees on a canvas grown so that no corner is
-    cut; new area filled with `fill` (the page's background). Bicubic: bilinear rotation, or
-    rotating the reduced OCR copy instead of the page, lowered word F1 on heavy pages."""
+def rotate_within(img: np.ndarray, angle: float, fill: int | tuple[int, ...]) -> np.ndarray:
+    """`img` rotated counter-clockwise by `angle` degrees about its centre on a canvas of the
+    same size (an archival copy keeps the original's page size: an enlarged canvas made pages
+    1-3% larger); corners brought in are filled with `fill` (the page's background), the few
+    pixels turned out of the canvas are margin. Bicubic: bilinear rotation, or rotating the
+    reduced OCR copy instead of the page, lowered word F1 on heavy pages."""
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
-    cos, sin = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(np.ceil(h * sin + w * cos)), int(np.ceil(h * cos + w * sin))
-    m[0, 2] += nw / 2.0 - w / 2.0
-    m[1, 2] += nh / 2.0 - h / 2.0
     if img.ndim == 3 and not isinstance(fill, tuple):
         fill = (fill,) * img.shape[2]
-    return cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_CUBIC,
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
 

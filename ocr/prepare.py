@@ -6,7 +6,8 @@ pages (see /work/shared/notes/measured-facts.md and scripts/eval_ocr.py):
 
 * orientation by Tesseract OSD on a 150 DPI grey copy (the detector is injected: prepare never
   talks to Tesseract), trusted only above a confidence;
-* deskew by projection profile (ocr.deskew), display rotated on an enlarged canvas;
+* deskew by projection profile (ocr.deskew), display rotated within its own page size, and
+  only a page with text lines to measure by (a blank back is never turned);
 * dark scanner borders and punch holes painted with the paper colour (not cropped: aggressive
   border removal hurt OCR when measured, and keeping the size keeps coordinates simple);
 * flat-field correction only where the background is measurably uneven;
@@ -23,7 +24,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from ocr.deskew import FINE_DPI, reduce, rotate_expand, skew_of, turn
+from ocr.deskew import FINE_DPI, reduce, rotate_within, skew_of, turn
 from ocr.errors import OcrError
 from ocr.types import PageImage, PreparedPage
 
@@ -311,7 +312,7 @@ class Pyramid:
     def rotate(self, angle: float, fill: int | tuple) -> None:
         """Deskew the display (bicubic) and reduce the OCR copy from it again. Rotating the
         reduced copy instead is cheaper but cost word F1 on heavy pages (0.9615 -> 0.9582)."""
-        self.display = rotate_expand(self.display, angle, fill)
+        self.display = rotate_within(self.display, angle, fill)
         self.mid = reduce(self.display, self.dpi, self.mid_dpi)
         self.small = None  # not needed after the geometry is settled
         self._owned = True
@@ -393,6 +394,12 @@ def prepare_page(page: PageImage, opts: PrepareOptions = PrepareOptions(),
         skew = skew_of(work.grey_small, reduce(work.grey_mid, ocr_dpi, FINE_DPI),
                        max_skew=opts.max_skew)
         lap("skew_measure")
+        if abs(skew) >= opts.min_skew and not has_many_blobs(
+                work.grey_mid, ocr_dpi, paper, 5 * opts.blank_max_components):
+            # too few printed marks to be text lines (a blank page, a bleed-through back):
+            # what was measured is paper texture or a stray mark, nothing to turn by
+            notes.append(f"no text lines to straighten by: skew {skew:+.2f} deg ignored")
+            skew = 0.0
         if abs(skew) >= opts.min_skew:
             work.rotate(-skew, fill)
             edited = True

@@ -121,3 +121,15 @@ def test_passed_through_pages_keep_size_and_dpi_in_the_pdf(tmp_path):
             assert (round(size[0] / w_pt * 72), round(size[1] / h_pt * 72)) == (DPI, DPI)
             assert "QUYẾT ĐỊNH" in (Path(outs[name]["pdf"]).parent / "pages" /
                                      "p0001.txt").read_text()
+
+
+def test_deskewed_page_keeps_the_original_page_size_in_the_pdf(tmp_path):
+    src = tmp_path / "skewed.png"
+    degrade(render_page(dpi=DPI), skew=2.5, seed=3).save(src, dpi=(DPI, DPI))
+    size = Image.open(src).size
+    res = run_cli("ingest", str(src), "--archive", str(tmp_path / "ar"), "--json", "-j", "1")
+    assert res.code == 0, res.output
+    with pikepdf.open(res.objects()[0]["pdf"]) as pdf:
+        box = [float(v) for v in pdf.pages[0].mediabox]
+    # the original's size in points, to the rounding of the PDF's three decimals
+    assert abs(box[2] - size[0] * 72 / DPI) < 0.01 and abs(box[3] - size[1] * 72 / DPI) < 0.01
