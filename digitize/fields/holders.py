@@ -30,7 +30,7 @@ from digitize.fields.vietnamese import token_ok
 PERSON_KINDS = ("id", "birth", "sex", "address")
 # Labels that close the person before them: the object of the result comes next.
 OBJECT_KINDS = ("parcel", "sheet", "area", "parcel_address", "business", "business_code", "org",
-                "tax_code", "org_address", "plate")
+                "tax_code", "org_address", "plate", "building_area", "building_address")
 _NOT_NAME = {fold(w) for w in (
     "Chủ Phó Giám Trưởng Bí Thứ Bộ Sở Ủy Điều Căn Xét Theo Quyết Cấp Giao Thu Cho Tại Và Của "
     "Số Hộ Nay Được Trú Tên Địa Ngày Sinh Giới Họ Việt UBND HĐND").split()}

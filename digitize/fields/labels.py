@@ -81,10 +81,11 @@ LABELS: dict[str, tuple[str, ...]] = {
     # objects and organisations
     "parcel": (r"thua\s+dat\s+so|thua\s+so|so\s+thua(?:\s+dat)?",),
     "sheet": (r"to\s+ban\s+do\s+so|to\s+ban\s+do|so\s+to(?:\s+ban\s+do)?",),
-    "area": (r"dien\s+tich(?:\s+(?:dat|thua\s+dat|su\s+dung|dat\s+giao|dat\s+thu\s+hoi"
-             r"|xay\s+dung(?:\s+tang\s+\d)?|san(?:\s+xay\s+dung)?))?|tong\s+dien\s+tich\s+san",),
-    "parcel_address": (r"dia\s+chi\s+(?:thua\s+dat|khu\s+dat)|vi\s+tri\s+(?:thua\s+dat|khu\s+dat)"
-                       r"|dia\s+chi\s+cong\s+trinh|vi\s+tri\s+xay\s+dung",),
+    "area": (r"dien\s+tich(?:\s+(?:dat|thua\s+dat|su\s+dung|dat\s+giao|dat\s+thu\s+hoi))?",),
+    "parcel_address": (r"dia\s+chi\s+(?:thua\s+dat|khu\s+dat)|vi\s+tri\s+(?:thua\s+dat|khu\s+dat)",),
+    "building_area": (r"dien\s+tich\s+(?:xay\s+dung(?:\s+tang\s+(?:\d|1\s*\(tang\s+tret\)|tret))?"
+                      r"|san(?:\s+xay\s+dung)?)|tong\s+dien\s+tich\s+san",),
+    "building_address": (r"dia\s+chi\s+(?:cong\s+trinh|xay\s+dung)|vi\s+tri\s+xay\s+dung",),
     "business": (r"ten\s+ho\s+kinh\s+doanh",),
     "business_code": (r"ma\s+so\s+ho\s+kinh\s+doanh|so\s+giay\s+chung\s+nhan\s+dang\s+ky\s+ho"
                       r"\s+kinh\s+doanh",),

@@ -47,8 +47,7 @@ def _number(stream: Stream, lab: Label, end: int, rx: re.Pattern = _NUMBER) -> t
 
 def _text(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] | None:
     """A labelled text value (to the next label or line end); in running text an address."""
-    a = _head(stream, lab, end) if lab.kind not in ("parcel_address", "org_address", "address") \
-        else lab.value_start
+    a = _head(stream, lab, end) if not lab.kind.endswith("address") else lab.value_start
     text = stream.text
     if lab.colon:
         b = end
@@ -87,7 +86,8 @@ _ATTR = {"parcel": ("parcel", "parcel"), "sheet": ("parcel", "map_sheet"),
          "area": ("parcel", "area"), "parcel_address": ("parcel", "address"),
          "business": ("business", "name"), "business_code": ("business", "code"),
          "org": ("enterprise", "name"), "tax_code": ("enterprise", "code"),
-         "plate": ("vehicle", "plate")}
+         "plate": ("vehicle", "plate"), "building_area": ("building", "area"),
+         "building_address": ("building", "address")}
 
 
 def find_objects(stream: Stream, labels: list[Label]) -> tuple[list[dict], list[dict], set[int]]:
@@ -116,14 +116,16 @@ def find_objects(stream: Stream, labels: list[Label]) -> tuple[list[dict], list[
             continue
         elif lab.kind in _ATTR:
             kind, attr = _ATTR[lab.kind]
-            if kind == "parcel" and attr == "area" and cur is not None and cur["kind"] == "building":
-                kind = "building"
             if kind == "parcel" and attr == "area" and (cur is None or cur["kind"] != "parcel"):
                 continue  # an area with no parcel open is the building's, or nobody's
         else:
             continue
         if attr in ("parcel", "map_sheet", "code"):
             got = _number(stream, lab, end, _CODE if attr == "code" else _NUMBER)
+        elif attr == "area" and lab.kind == "area" and cur is not None and cur["kind"] == "building" \
+                and cur.get("area") is None:
+            got = _number(stream, lab, end, _AREA)
+            kind = "building"
         elif attr == "area":
             got = _number(stream, lab, end, _AREA)
         elif attr == "plate":
@@ -132,7 +134,8 @@ def find_objects(stream: Stream, labels: list[Label]) -> tuple[list[dict], list[
             got = _text(stream, lab, end, limit)
         if got is None:
             continue
-        if attr == "area" and (cur is None or cur.get(attr) is not None):
+        if attr == "area" and (cur is None or cur["kind"] != kind or cur.get(attr) is not None) \
+                and not (kind == "building" and (cur is None or cur["kind"] != "building")):
             continue  # a second area (the floor area beside the built area) is no new object
         if cur is None or cur["kind"] != kind or cur.get(attr) is not None:
             cur = {"kind": kind, **{k: None for k in _SHAPES[kind]}, "needs_review": False,
