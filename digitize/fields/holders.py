@@ -22,7 +22,7 @@ from digitize.fields.model import Field
 from digitize.fields.objects import find_objects
 from digitize.fields.names import is_surname, surname_candidates
 from digitize.fields.persons import PROVINCE_CODES, address_at
-from digitize.fields.tables import table_cells
+from digitize.fields.tables import table_rows
 from digitize.fields.text import Segment, fold
 from indexer.textnorm import exact
 from digitize.fields.vietnamese import token_ok
@@ -208,17 +208,17 @@ def _address_at(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, 
 
 
 def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None = None,
-                 ) -> list[dict]:
+                 rows: list[dict[str, list[int]]] | None = None) -> list[dict]:
     """People named in the stream, merged by name, each {role, name, id_number, id_kind,
     birth_date, sex, address, needs_review, evidence, _at (stream offsets of its names)}."""
     claimed = set(claimed or ())
     people: list[dict] = []
     table_segs: set[int] = set()
-    for role, cells in table_cells(stream, labels):
-        p = _table_person(stream, cells, role)
+    for cells in table_rows(stream) if rows is None else rows:
+        p = _table_person(stream, cells, _table_role(stream, cells))
         if p is not None:
             people.append(p)
-        table_segs |= {k for ks in cells.values() for k in ks}
+        table_segs |= {k for kind, ks in cells.items() if kind != "_head" for k in ks}
     cur: dict | None = None
     side: list[dict] = []  # people whose blocks stand side by side (husband | wife)
     scope_end = 0
@@ -264,6 +264,16 @@ def _new_person(stream: Stream, role: str, name: str, a: int, b: int, title: str
             "sex": None, "address": None, "needs_review": False,
             "evidence": {"name": evidence(stream, a, b, bool(why), note=why)},
             "_at": [a], "_end": b, "_with": [], "_title": title}
+
+
+def _table_role(stream: Stream, cells: dict[str, list[int]]) -> str | None:
+    """A table's people take the role its heading names (up to two lines above the header)."""
+    k = cells["_head"][0]
+    for j in range(k - 1, max(-1, k - 3), -1):
+        r = role_in(stream.segs[j].text, stream.segs[j].folded)
+        if r:
+            return r
+    return None
 
 
 def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None) -> dict | None:
@@ -465,8 +475,9 @@ def party_fields(segs: list[Segment]) -> dict[str, Field]:
     if not stream.ok or not segs:
         return {}
     labels = find_labels(stream)
-    objects, orgs, claimed = find_objects(stream, labels)
-    people = find_holders(stream, labels, claimed)
+    rows = table_rows(stream)
+    objects, orgs, claimed = find_objects(stream, labels, rows)
+    people = find_holders(stream, labels, claimed, rows)
     out: dict[str, Field] = {}
     for name, items, key in (("holders", people, "name"), ("organisations", orgs, "name"),
                              ("objects", objects, None)):

@@ -90,14 +90,49 @@ _ATTR = {"parcel": ("parcel", "parcel"), "sheet": ("parcel", "map_sheet"),
          "building_address": ("building", "address")}
 
 
-def find_objects(stream: Stream, labels: list[Label]) -> tuple[list[dict], list[dict], set[int]]:
-    """(objects, organisations, indices of labels claimed from the people)."""
-    objects: list[dict] = []
+def _cell(stream: Stream, ks: list[int], rx: re.Pattern) -> tuple[str, dict] | None:
+    """A number standing alone in a table cell (its segments `ks`)."""
+    a = stream.starts[ks[0]]
+    end = a + len(stream.segs[ks[0]].text)
+    m = rx.match(stream.text, a, end)
+    if not m or not re.search(r"[0-9]", m.group(1) if m.groups() else m.group()):
+        return None
+    raw = (m.group(1) if m.groups() else m.group()).strip()
+    value = raw.translate(_DIGITISH)
+    return value, evidence(stream, a, a + len(raw), value != raw, raw if value != raw else None,
+                           "letters read for digits" if value != raw else "")
+
+
+def _table_parcels(stream: Stream, rows: list[dict[str, list[int]]]) -> list[dict]:
+    out = []
+    for cells in rows:
+        o = {"kind": "parcel", "parcel": None, "map_sheet": None, "area": None, "address": None,
+             "needs_review": False, "evidence": {}, "_at": stream.starts[cells["name"][0]]}
+        for kind, attr, rx in (("parcel", "parcel", _NUMBER), ("sheet", "map_sheet", _NUMBER),
+                               ("area", "area", _AREA)):
+            if kind in cells:
+                got = _cell(stream, cells[kind], rx)
+                if got:
+                    o[attr], o["evidence"][attr] = got
+        if o["parcel"] or o["map_sheet"]:
+            out.append(o)
+    return out
+
+
+def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[int]]] | None = None
+                 ) -> tuple[list[dict], list[dict], set[int]]:
+    """(objects, organisations, indices of labels claimed from the people). `rows`: the rows of
+    the document's tables of people (`tables.table_rows`), whose parcels are read by column."""
+    rows = rows or []
+    objects: list[dict] = _table_parcels(stream, rows)
     orgs: list[dict] = []
     claimed: set[int] = set()
+    in_table = {k for cells in rows for ks in cells.values() for k in ks}
     cur: dict | None = None
     org: dict | None = None
     for i, lab in enumerate(labels):
+        if stream.seg_index(lab.start) in in_table:
+            continue
         end = value_end(stream, labels, i)
         limit = labels[i + 1].start if i + 1 < len(labels) else len(stream.text)
         if lab.kind == "name":

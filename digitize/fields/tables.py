@@ -9,10 +9,39 @@ at a row whose cells fit no column, or at a row that is running text across the 
 """
 from __future__ import annotations
 
-from digitize.fields.labels import Label, Stream
+import re
+
+from digitize.fields.labels import Stream
 from digitize.fields.text import Segment
 
-_PERSON = ("name", "id", "birth", "sex", "address")
+# What a header cell's (folded) first words say its column holds; a header cell may wrap
+# ("Thửa" / "số"), so its first line is enough.
+_COLUMNS = (
+    ("index", r"stt|so\s+tt|tt"),
+    ("name", r"ho\s*(?:,\s*chu\s+dem\s*,?\s*)?(?:va\s+)?ten|ten\s+(?:chu|nguoi)"),
+    ("id", r"(?:so\s+)?(?:dinh\s+danh|cccd|cmnd|can\s+cuoc|giay\s+to|ho\s+chieu)"),
+    ("birth", r"(?:ngay\s*,?\s*(?:thang\s*,?\s*)?)?nam\s+sinh|ngay\s+sinh|sinh\s+ngay"),
+    ("sex", r"gioi\s+tinh"),
+    ("address", r"dia\s+chi|noi\s+(?:cu\s+tru|thuong\s+tru|o)|thuong\s+tru|cho\s+o|tru\s+quan"),
+    ("parcel", r"(?:so\s+)?thua"),
+    ("sheet", r"(?:so\s+)?to(?:\s+ban|$)"),
+    ("area", r"dien\s+tich"),
+)
+_COLUMN_RE = [(k, re.compile(rx)) for k, rx in _COLUMNS]
+
+
+def _kind(seg: Segment) -> str | None:
+    """The column a header cell names; None for a cell holding more than a header's words
+    (a form line's label with its value: "Họ và tên: NGUYỄN VĂN AN")."""
+    f = seg.folded.strip(" :.()")
+    for kind, rx in _COLUMN_RE:
+        m = rx.match(f)
+        if m and (m.end() == len(f) or not f[m.end()].isalnum()):
+            rest = seg.text[m.end():].strip(" :.()")
+            if len(rest.split()) > 4 or re.search(r"[0-9]", rest) or rest[:1].isupper():
+                return None
+            return kind
+    return None
 
 
 def _rows(stream: Stream) -> list[list[int]]:
@@ -28,40 +57,39 @@ def _rows(stream: Stream) -> list[list[int]]:
     return rows
 
 
-def table_cells(stream: Stream, labels: list[Label]) -> list[tuple[str | None, dict[str, list[int]]]]:
-    """(heading role, {label kind: segment indices}) for each data row of each person table;
-    the header's labels are left for the caller to skip (see `header_labels`)."""
-    by_start = {lab.start: lab for lab in labels}
+def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
+    """Each data row of each table of people: {column kind: segment indices of its cell}; the
+    key "_head" holds the header row's segments."""
     rows = _rows(stream)
     out = []
     r = 0
     while r < len(rows):
-        head = _header(stream, rows[r], by_start)
-        if head is None:
+        kinds = [_kind(stream.segs[k]) for k in rows[r]]
+        if "name" not in kinds or len(set(kinds) - {None, "index"}) < 2:
             r += 1
             continue
-        cols = sorted(head.items(), key=lambda kv: stream.segs[kv[1]].x0)
-        bounds = _bounds(stream, [k for _, k in cols])
+        head = sorted(rows[r])
+        cols = sorted(zip(rows[r], kinds), key=lambda c: stream.segs[c[0]].x0)
+        bounds = _bounds(stream, [k for k, _ in cols])
+        page = stream.segs[rows[r][0]].page
         prev_y = max(stream.segs[k].y1 for k in rows[r])
         r += 1
         table: list[dict[str, list[int]]] = []
         while r < len(rows):
             segs = [stream.segs[k] for k in rows[r]]
             h = max(s.height for s in segs)
-            if segs[0].page != stream.segs[cols[0][1]].page or min(s.y0 for s in segs) - prev_y > 3 * h:
+            if segs[0].page != page or min(s.y0 for s in segs) - prev_y > 3 * h:
                 break
             cells: dict[str, list[int]] = {}
             fits = True
             for k, s in zip(rows[r], segs):
                 col = _column(s, bounds)
-                if col is None and s.text.strip(" .").isdigit():
-                    continue  # the row's number ("STT")
                 if col is None:
                     fits = False
                     break
-                cells.setdefault(cols[col][0], []).append(k)
-            if not fits or (len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1]
-                                                                              - bounds[0][0])):
+                cells.setdefault(cols[col][1] or f"col{col}", []).append(k)
+            wide = len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1] - bounds[0][0])
+            if not fits or wide:
                 break
             if "name" in cells or not table:
                 table.append(cells)
@@ -70,22 +98,8 @@ def table_cells(stream: Stream, labels: list[Label]) -> list[tuple[str | None, d
                     table[-1].setdefault(kind, []).extend(ks)
             prev_y = max(s.y1 for s in segs)
             r += 1
-        out += [(None, cells) for cells in table if "name" in cells]
+        out += [dict(cells, _head=head) for cells in table if "name" in cells]
     return out
-
-
-def _header(stream: Stream, row: list[int], by_start: dict[int, Label]) -> dict[str, int] | None:
-    head: dict[str, int] = {}
-    for k in row:
-        lab = by_start.get(stream.starts[k])
-        seg = stream.segs[k]
-        if lab is None or lab.kind not in _PERSON:
-            continue
-        rest = stream.text[lab.value_start:stream.starts[k] + len(seg.text)]
-        if rest.strip(" :.()"):
-            continue  # a label with its value beside it: a form line, not a header
-        head.setdefault(lab.kind, k)
-    return head if "name" in head and len(head) >= 2 else None
 
 
 def _bounds(stream: Stream, ks: list[int]) -> list[tuple[float, float]]:
