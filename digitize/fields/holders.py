@@ -24,23 +24,25 @@ from digitize.fields.names import is_surname, surname_candidates
 from digitize.fields.persons import PROVINCE_CODES, address_at
 from digitize.fields.tables import table_rows
 from digitize.fields.text import Segment, fold
-from indexer.textnorm import exact
+from indexer.textnorm import canonical_tones, exact
 from digitize.fields.vietnamese import token_ok
 
 PERSON_KINDS = ("id", "birth", "sex", "address")
 # Labels that close the person before them: the object of the result comes next.
 OBJECT_KINDS = ("parcel", "sheet", "area", "parcel_address", "business", "business_code", "org",
                 "tax_code", "org_address", "plate", "building_area", "building_address")
-_NOT_NAME = {fold(w) for w in (
-    "Chủ Phó Giám Trưởng Bí Thứ Bộ Sở Ủy Điều Căn Xét Theo Quyết Cấp Giao Thu Cho Tại Và Của "
-    "Số Hộ Nay Được Trú Tên Địa Ngày Sinh Giới Họ Việt UBND HĐND").split()}
+# Capitalised words that open no name ("Ông Chủ tịch ...", "bà Giám đốc ..."), compared with
+# their marks: "Thu", "Hồ" and "Bá" are names.
+_NOT_NAME = {w.lower() for w in (
+    "Chủ Phó Giám Trưởng Bí Thứ Bộ Sở Ủy Uỷ Điều Căn Xét Theo Quyết Cấp Giao Cho Tại Và Của "
+    "Số Hộ Nay Được Trú Tên Địa Ngày Sinh Giới Họ Việt UBND HĐND Chánh Phòng Cục").split()}
 _NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*$")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1"})
 _GUESS = str.maketrans({"S": "5", "B": "8", "G": "6", "Z": "2"})
 _ID_TOKEN = re.compile(r"[0-9OoDIl|SBGZ][0-9OoDIl|SBGZ .]{6,20}[0-9OoDIl|SBGZ]|[0-9]{7,12}")
 _PASSPORT = re.compile(r"([A-Z])\s?([0-9OoIl]{7,8})(?![0-9])")
 _DATE = re.compile(r"([0-9OoIl]{1,2})\s*[/.-]\s*([0-9OoIl]{1,2})\s*[/.-]\s*([0-9OoIl]{4})")
-_WORDY_DATE = re.compile(r"ngay\s*([0-9oil]{1,2})\s*thang\s*([0-9oil]{1,2})\s*nam\s*([0-9oil]{4})")
+_WORDY_DATE = re.compile(r"(?:ngay\s*)?([0-9oil]{1,2})\s*thang\s*([0-9oil]{1,2})\s*nam\s*([0-9oil]{4})")
 _YEAR = re.compile(r"(?<![0-9])([12][0-9OoIl]{3})(?![0-9])")
 # End of a running-text sentence: "; ", or ". " / ".\n" before a capital (not "TP. Huế").
 _SENTENCE_END = re.compile(r";|(?<!\bTP)(?<!\bTX)(?<!\bTp)(?<!\bQ)(?<!\bP)\.(?=\s+[A-ZĐÀ-Ỹ])"
@@ -63,7 +65,7 @@ def _name_at(stream: Stream, a: int, limit: int) -> tuple[str, int, int] | None:
         words.append((core, s, s + len(core)))
         if tok.rstrip(")\"") != core or len(words) == 7:
             break
-    if len(words) < 2 or fold(words[0][0]) in _NOT_NAME:
+    if len(words) < 2 or canonical_tones(words[0][0]).lower() in _NOT_NAME:
         return None
     return " ".join(w for w, _, _ in words), words[0][1], words[-1][2]
 

@@ -90,6 +90,34 @@ _ATTR = {"parcel": ("parcel", "parcel"), "sheet": ("parcel", "map_sheet"),
          "building_address": ("building", "address")}
 
 
+_AREA_IN_TEXT = re.compile(r"(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?)\s*(?:m²|m2|mét vuông)")
+_PLACE_START = re.compile(r"[,;]\s*(?:(?:tại|ở|thuộc)\s+)?(?=(?:thôn|xóm|ấp|bản|tổ|khu|"
+                          r"số|xã|phường|thị trấn|đường|khối|làng|buôn)\b)", re.I)
+
+
+def _parcel_in_sentence(stream: Stream, o: dict) -> None:
+    """A parcel named in running text ("Giao ... 2.779,1 m² đất tại thửa đất số 898, tờ bản đồ
+    số 21, tổ dân phố 3, phường ..."): its area is the "N m²" of its sentence, its address the
+    place that follows its numbers."""
+    text = stream.text
+    ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+    start = max([e + 1 for e in ends if e < o["_at"]], default=0)
+    stop = min([e for e in ends if e > o["_last"]], default=len(text))
+    if o["area"] is None:
+        found = list(_AREA_IN_TEXT.finditer(text, start, stop))
+        if found:
+            m = found[-1] if found[-1].start() < o["_at"] or len(found) == 1 else found[0]
+            o["area"], o["evidence"]["area"] = m.group(1), evidence(stream, m.start(1), m.end(1))
+    if o["address"] is None:
+        # the first place after the last number read: ", tổ dân phố 3, ...", ", tại thôn ..."
+        pm = _PLACE_START.search(text, o["_last"], stop)
+        if pm:
+            value = address_at(text[pm.end():stop + 1])
+            if value:
+                o["address"] = value
+                o["evidence"]["address"] = evidence(stream, pm.end(), pm.end() + len(value))
+
+
 def _cell(stream: Stream, ks: list[int], rx: re.Pattern) -> tuple[str, dict] | None:
     """A number standing alone in a table cell (its segments `ks`)."""
     a = stream.starts[ks[0]]
@@ -177,6 +205,8 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
                    "evidence": {}, "_at": lab.start}
             objects.append(cur)
         cur[attr], cur["evidence"][attr] = got
+        cur["_last"] = max(cur.get("_last", 0), lab.value_start)
+        cur["_run"] = cur.get("_run", False) or not lab.colon
         if kind == "enterprise" and attr == "name":
             org = {"name": got[0], "tax_code": None, "address": None, "needs_review": False,
                    "evidence": {"name": got[1]}, "_at": lab.start}
@@ -184,6 +214,10 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
         elif kind == "enterprise" and attr == "code" and org is not None \
                 and org["tax_code"] is None:
             org["tax_code"], org["evidence"]["tax_code"] = got
+    for o in objects:
+        if o["kind"] == "parcel" and o.pop("_run", False):
+            _parcel_in_sentence(stream, o)
+        o.pop("_last", None)
     for x in objects + orgs:
         x["needs_review"] = any(ev["needs_review"] for ev in x["evidence"].values())
     return objects, orgs, claimed

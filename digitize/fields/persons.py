@@ -73,6 +73,8 @@ def address_at(text: str) -> str | None:
                 break
             kept.append((t, line))
         words = [t for t, _ in kept]
+        if not any(c.isalpha() for w in words for c in w):
+            break  # "..., 2.779,1 m² đất": a number is no part of an address
         while words and not words[-1][0].isupper() and not words[-1][0].isdigit():
             words.pop()  # "xã Nghĩa Hà tổ chức ...": a unit word that names nothing
         if not named or not words:
