@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digitize.fields.labels import (Label, Stream, continues, evidence, find_labels, role_in,
-                                    value_end)
+from digitize.fields.labels import (Label, Stream, continues, evidence, find_labels, opens_line,
+                                    role_in, value_end)
 from digitize.fields.model import Field
 from digitize.fields.objects import find_objects
 from digitize.fields.names import is_surname, surname_candidates
@@ -30,7 +30,7 @@ from digitize.fields.vietnamese import token_ok
 PERSON_KINDS = ("id", "birth", "sex", "address")
 # Labels that close the person before them: the object of the result comes next.
 OBJECT_KINDS = ("parcel", "sheet", "area", "parcel_address", "business", "business_code", "org",
-                "tax_code", "org_address", "plate", "building_area", "building_address")
+                "tax_code", "org_address", "plate", "building_area", "building_address", "org_inline")
 # Capitalised words that open no name ("Ông Chủ tịch ...", "bà Giám đốc ..."), compared with
 # their marks: "Thu", "Hồ" and "Bá" are names.
 _NOT_NAME = {w.lower() for w in (
@@ -39,7 +39,8 @@ _NOT_NAME = {w.lower() for w in (
 _NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*$")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1"})
 _GUESS = str.maketrans({"S": "5", "B": "8", "G": "6", "Z": "2"})
-_ID_TOKEN = re.compile(r"[0-9OoDIl|SBGZ][0-9OoDIl|SBGZ .]{6,20}[0-9OoDIl|SBGZ]|[0-9]{7,12}")
+_ID_TOKEN = re.compile(r"(?:[0-9OoDIl|SBGZ][0-9OoDIl|SBGZ .]{6,20}[0-9OoDIl|SBGZ]|[0-9]{7,12})"
+                       r"(?![^\W_])")  # not the first letter of the next word ("... 285769732 làm")
 _PASSPORT = re.compile(r"([A-Z])\s?([0-9OoIl]{7,8})(?![0-9])")
 _DATE = re.compile(r"([0-9OoIl]{1,2})\s*[/.-]\s*([0-9OoIl]{1,2})\s*[/.-]\s*([0-9OoIl]{4})")
 _WORDY_DATE = re.compile(r"(?:ngay\s*)?([0-9oil]{1,2})\s*thang\s*([0-9oil]{1,2})\s*nam\s*([0-9oil]{4})")
@@ -49,7 +50,10 @@ _SENTENCE_END = re.compile(r";|(?<!\bTP)(?<!\bTX)(?<!\bTp)(?<!\bQ)(?<!\bP)\.(?=\
                            r"|\n(?=(?:Điều|Căn cứ|Xét|Theo|QUYẾT)\b)")
 
 
-def _name_at(stream: Stream, a: int, limit: int) -> tuple[str, int, int] | None:
+_REPRESENTS = re.compile(r"\b(?:lam|la\s+nguoi)\s+dai\s+dien\b")
+
+
+def _name_at(stream: Stream, a: int, limit: int, least: int = 2) -> tuple[str, int, int] | None:
     """The capitalised word run at stream offset `a` (before `limit`, on its line): (name, start,
     end), or None when fewer than two such words stand there."""
     text = stream.text
@@ -65,7 +69,7 @@ def _name_at(stream: Stream, a: int, limit: int) -> tuple[str, int, int] | None:
         words.append((core, s, s + len(core)))
         if tok.rstrip(")\"") != core or len(words) == 7:
             break
-    if len(words) < 2 or canonical_tones(words[0][0]).lower() in _NOT_NAME:
+    if len(words) < least or canonical_tones(words[0][0]).lower() in _NOT_NAME:
         return None
     return " ".join(w for w, _, _ in words), words[0][1], words[-1][2]
 
@@ -192,7 +196,7 @@ def _address_at(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, 
     is the run of address parts `persons.address_at` reads."""
     text = stream.text
     a = lab.value_start
-    if lab.colon:
+    if lab.colon and opens_line(stream, lab):
         b = end
         while b < limit and b < len(text) and text[b] == "\n":
             if not continues(stream, a, b, limit):
@@ -241,6 +245,8 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
             prev = people[-1] if people else None
             people.append(cur)
             scope_end = _scope_end(stream, labels, i, lab)
+            if not lab.colon and role == "holder" and _REPRESENTS.search(stream.folded, b, scope_end):
+                cur["role"] = "representative"  # "do bà X, CCCD số ... làm đại diện"
             if prev is not None and re.fullmatch(r"\s+và\s+", stream.text[prev["_end"]:lab.start]):
                 cur["_with"] = [prev] + prev["_with"]  # "bà A và ông B, trú tại ...": both
             side = side + [cur] if side and _same_row(stream, side[-1]["_seg"], k) else [cur]
@@ -278,17 +284,37 @@ def _table_role(stream: Stream, cells: dict[str, list[int]]) -> str | None:
     return None
 
 
+def _union(b: list[int] | None, c: list[int] | None) -> list[int] | None:
+    if not b or not c:
+        return b or c
+    return [min(b[0], c[0]), min(b[1], c[1]), max(b[2], c[2]), max(b[3], c[3])]
+
+
 def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None) -> dict | None:
     """A person from one table row: {label kind: segment indices of its cell}."""
     def span(kind: str) -> tuple[int, int]:
         ks = cells[kind]
         return stream.starts[ks[0]], stream.starts[ks[0]] + len(stream.segs[ks[0]].text)
 
-    a, b = span("name")
-    got = _name_at(stream, a, b)
-    if got is None:
+    parts = []
+    for k in cells["name"]:  # a name wrapped in its cell: one segment per line
+        a = stream.starts[k]
+        got = _name_at(stream, a, a + len(stream.segs[k].text), 1 if parts else 2)
+        if got is None:
+            break
+        parts.append(got)
+    if not parts:
         return None
-    p = _new_person(stream, role or "holder", got[0], got[1], got[2], "table")
+    name = " ".join(n for n, _, _ in parts)
+    p = _new_person(stream, role or "holder", name, parts[0][1], parts[0][2], "table")
+    if len(parts) > 1:
+        ev = p["evidence"]["name"]
+        for _, a, b in parts[1:]:
+            e = evidence(stream, a, b)
+            ev["box"] = _union(ev["box"], e["box"]) if e["page"] == ev["page"] else ev["box"]
+            ev["confidence"] = min(ev["confidence"], e["confidence"])
+            ev["needs_review"] = ev["needs_review"] or e["needs_review"]
+            ev["evidence"] += " / " + e["evidence"]
     if "id" in cells:
         idv = _id_at(stream, *span("id"))
         if idv:
@@ -307,9 +333,8 @@ def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None)
         if value:
             ev = evs[0]
             for e in evs[1:]:
-                if e["box"] and ev["box"] and e["page"] == ev["page"]:
-                    ev["box"] = [min(ev["box"][0], e["box"][0]), min(ev["box"][1], e["box"][1]),
-                                 max(ev["box"][2], e["box"][2]), max(ev["box"][3], e["box"][3])]
+                if e["page"] == ev["page"]:
+                    ev["box"] = _union(ev["box"], e["box"])
                 ev["confidence"] = min(ev["confidence"], e["confidence"])
                 ev["needs_review"] = ev["needs_review"] or e["needs_review"]
                 ev["evidence"] += " / " + e["evidence"]
@@ -436,7 +461,10 @@ def _merged(people: list[dict]) -> list[dict]:
             out.remove(p)
     for p in out:
         _cross_check(p)
-        p["needs_review"] = any(ev["needs_review"] for ev in p["evidence"].values())
+        # The person as a whole is in doubt when who it is is: the name or the ID; a doubtful
+        # birth date or address is flagged on its own.
+        p["needs_review"] = any(p["evidence"][k]["needs_review"] for k in ("name", "id_number")
+                                if k in p["evidence"])
     return out
 
 

@@ -91,6 +91,8 @@ LABELS: dict[str, tuple[str, ...]] = {
                       r"\s+kinh\s+doanh",),
     "org": (r"ten\s+(?:doanh\s+nghiep|cong\s+ty|to\s+chuc|hop\s+tac\s+xa|chi\s+nhanh|don\s+vi)"
             r"(?:\s+viet\s+bang\s+tieng\s+viet)?",),
+    # an organisation named in running text by its own name in capitals ("CÔNG TY TNHH ...")
+    "org_inline": (r"cong\s+ty|doanh\s+nghiep\s+tu\s+nhan|hop\s+tac\s+xa",),
     "tax_code": (r"ma\s+so\s+(?:thue|doanh\s+nghiep)",),
     "org_address": (r"dia\s+chi\s+(?:tru\s+so(?:\s+chinh)?|dat\s+tru\s+so)|tru\s+so\s+chinh",),
     "plate": (r"bien\s+(?:so(?:\s+dang\s+ky)?|kiem\s+soat)",),
@@ -194,7 +196,8 @@ def find_labels(stream: Stream) -> list[Label]:
         a, b = m.span(1)
         if (a == 0 or not f[a - 1].isalnum()) and _role_ok(stream.text, f, a, b):
             hits.append((a, b, "role"))
-    hits = [h for h in hits if h[2] != "name" or _title_ok(stream.text, h[0], h[1])]
+    hits = [h for h in hits if (h[2] != "name" or _title_ok(stream.text, h[0], h[1]))
+            and (h[2] != "org_inline" or stream.text[h[0]:h[1]].isupper())]
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     out: list[Label] = []
     last = -1
@@ -210,10 +213,21 @@ _TITLE_WORDS = ("ông", "bà")
 
 
 def _title_ok(text: str, a: int, b: int) -> bool:
-    """"ông"/"bà" only with their own marks: "Bá", "ba" (three), "Ông" inside a name are not
-    labels; a label that merely starts with them ("Họ và tên") passes."""
+    """"ông"/"bà" only with their own marks: "Bá", "ba" (three) are not labels, nor is a title
+    word inside a proper name ("đường Hai Bà Trưng", "phố Bà Triệu", "Ông Ích Khiêm"): one
+    after a capitalised word or a street word. A label that merely starts with them ("Họ và
+    tên") passes."""
     t = text[a:b].lower()
-    return not t[:1] in "ob" or t.startswith(_TITLE_WORDS)
+    if t[:1] not in "ob":
+        return True
+    if not t.startswith(_TITLE_WORDS):
+        return False
+    line = text[text.rfind("\n", 0, a) + 1:a].rstrip()
+    prev = line.split()[-1] if line.split() else ""
+    if not prev or not prev[-1].isalpha():
+        return True  # line start, or after punctuation ("Cấp cho: Ông ...")
+    return not (prev[0].isupper() and text[a].isupper()) \
+        and prev.lower() not in ("đường", "phố", "ngõ", "hẻm", "kiệt", "số")
 
 
 # Short role words whose folded form is also a common word (bộ, bổ, còn, võ, vô, mè):
@@ -240,6 +254,8 @@ def _finish(stream: Stream, kind: str, a: int, b: int) -> Label:
             role, pos = rm.lastgroup, rm.end()
         elif not f[a:b].startswith(("ong", "ba")):
             role = role_in(stream.text[a:b], f[a:b])  # "Tên chủ hộ"
+    if kind == "org_inline":  # the label is the start of the value
+        return Label(kind, a, b, a, None, False)
     pm = _PAREN.match(f, pos)
     if pm:
         pos = pm.end()
@@ -300,12 +316,29 @@ def continues(stream: Stream, a: int, b: int, limit: int) -> bool:
     whole next line (up to `limit`, the next label) reads as address parts ("Phổ, tỉnh Quảng
     Ngãi"), not as running text ("Chủ tịch UBND tỉnh ... nhận được")."""
     from digitize.fields.persons import address_at
+    from digitize.fields.text import is_upper_line
     text = stream.text
     nxt = text[b + 1:min(limit, stream.line_end(b + 1))].strip(" ;.")
-    if not nxt or re.match(r"(?:\d+|[IVX]+|[a-zđ])[.)]", nxt):  # "2. Địa chỉ ...": a new item
+    if not nxt or re.match(r"(?:\d+|[IVX]+|[a-zđ])(?:[.)]|$)", nxt):  # "2. Địa chỉ": a new item
         return False
+    last, after = stream.segs[stream.seg_index(b - 1)], stream.segs[stream.seg_index(b + 1)]
+    h = max(last.height, 1)
+    ws = stream.words(a, a + 1)[1]
+    x_value = ws[0].box.x0 if ws else last.x0  # where the value starts on the page
+    if after.page != last.page or after.y0 < last.y0 or after.y0 - last.y1 > 1.5 * h \
+            or after.x0 > x_value + h:
+        return False  # not the next line of the same block: a heading, a signer, a column
+    if is_upper_line(nxt) and not is_upper_line(text[a:b]):
+        return False  # "TRƯỞNG PHÒNG ...", "CHỨNG THỰC BẢN SAO ..."
     if text[a:b].rstrip().endswith(",") or nxt[0].islower():
         return True
     rest = re.sub(r"^[^\W\d_]+,\s*", "", nxt)  # "Phổ, tỉnh ...": the end of a name cut short
     got = address_at(rest)
     return bool(got) and got == rest.rstrip(",")
+
+
+def opens_line(stream: Stream, lab: Label) -> bool:
+    """Does the label open its line (after a bullet or item number)? A labelled value inside
+    running text ("..., địa chỉ trụ sở: Số 6 đường ..., do bà ...") is read as running text."""
+    before = stream.text[stream.line_start(lab.start):lab.start]
+    return not before.strip(" -+•*–0123456789.)abcdđ")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from digitize.fields.labels import Label, Stream, continues, evidence, value_end
+from digitize.fields.labels import Label, Stream, continues, evidence, opens_line, value_end
 from digitize.fields.persons import address_at
 from digitize.fields.text import is_upper_line
 
@@ -49,7 +49,7 @@ def _text(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] 
     """A labelled text value (to the next label or line end); in running text an address."""
     a = _head(stream, lab, end) if not lab.kind.endswith("address") else lab.value_start
     text = stream.text
-    if lab.colon:
+    if lab.colon and (opens_line(stream, lab) or not lab.kind.endswith("address")):
         b = end
         while b < limit and text[b:b + 1] == "\n" and (
                 continues(stream, a, b, limit) if lab.kind.endswith("address")
@@ -118,6 +118,43 @@ def _parcel_in_sentence(stream: Stream, o: dict) -> None:
                 o["evidence"]["address"] = evidence(stream, pm.end(), pm.end() + len(value))
 
 
+_PLATE_ANY = re.compile(r"(?<![\w-])\d{2}[A-Z]{1,2}\d?-\d{3}\.\d{2}(?![\w.])|"
+                        r"(?<![\w-])\d{2}[A-Z]{1,2}\d?-\d{4,5}(?![\w.])")
+
+
+def _plates(stream: Stream, known: set) -> list[dict]:
+    """Vehicles of a document that speaks of plates ("Biển kiểm soát"), listed in a table or a
+    line: every token shaped like a Vietnamese plate (37H-777.27, 51G-12345)."""
+    out = []
+    for m in _PLATE_ANY.finditer(stream.text):
+        if m.group() not in known:
+            known.add(m.group())
+            out.append({"kind": "vehicle", "plate": m.group(), "needs_review": False,
+                        "evidence": {"plate": evidence(stream, m.start(), m.end())},
+                        "_at": m.start()})
+    return out
+
+
+def _capitals(stream: Stream, a: int, limit: int) -> tuple[str, dict] | None:
+    """The run of words in capitals at `a` ("CÔNG TY TNHH AN PHÚ, mã số ..."), over a line end
+    when the next line goes on in capitals."""
+    text = stream.text
+    words = []
+    for m in re.finditer(r"\S+", text[a:limit]):
+        tok = m.group()
+        core = tok.rstrip(",.;:")
+        if not core or not (core.isupper() or core in ("&", "-")) or "\n" in text[a:a + m.start()] \
+                and not is_upper_line(text[a + m.start():stream.line_end(a + m.start())]):
+            break
+        words.append((core, a + m.start() + len(core)))
+        if core != tok:
+            break
+    if len(words) < 3:
+        return None
+    value = " ".join(w for w, _ in words)
+    return value, evidence(stream, a, words[-1][1])
+
+
 def _cell(stream: Stream, ks: list[int], rx: re.Pattern) -> tuple[str, dict] | None:
     """A number standing alone in a table cell (its segments `ks`)."""
     a = stream.starts[ks[0]]
@@ -177,6 +214,16 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
                 org["address"], org["evidence"]["address"] = got
             claimed.add(i)
             continue
+        elif lab.kind == "org_inline":
+            got = _capitals(stream, lab.start, limit)
+            if got and not any(o["name"] == got[0] for o in orgs):
+                org = {"name": got[0], "tax_code": None, "address": None, "needs_review": False,
+                       "evidence": {"name": got[1]}, "_at": lab.start}
+                orgs.append(org)
+                cur = {"kind": "enterprise", "name": got[0], "code": None, "needs_review": False,
+                       "evidence": {"name": got[1]}, "_at": lab.start}
+                objects.append(cur)
+            continue
         elif lab.kind in _ATTR:
             kind, attr = _ATTR[lab.kind]
             if kind == "parcel" and attr == "area" and (cur is None or cur["kind"] != "parcel"):
@@ -205,19 +252,26 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
                    "evidence": {}, "_at": lab.start}
             objects.append(cur)
         cur[attr], cur["evidence"][attr] = got
-        cur["_last"] = max(cur.get("_last", 0), lab.value_start)
-        cur["_run"] = cur.get("_run", False) or not lab.colon
+        if not lab.colon:
+            cur["_last"] = max(cur.get("_last", 0), lab.value_start)
+            cur["_run"] = True
         if kind == "enterprise" and attr == "name":
             org = {"name": got[0], "tax_code": None, "address": None, "needs_review": False,
                    "evidence": {"name": got[1]}, "_at": lab.start}
             orgs.append(org)
-        elif kind == "enterprise" and attr == "code" and org is not None \
+        if kind == "enterprise" and attr == "code" and org is not None \
                 and org["tax_code"] is None:
             org["tax_code"], org["evidence"]["tax_code"] = got
     for o in objects:
         if o["kind"] == "parcel" and o.pop("_run", False):
             _parcel_in_sentence(stream, o)
         o.pop("_last", None)
+    if any(lab.kind == "plate" for lab in labels):
+        objects += _plates(stream, {o.get("plate") for o in objects})
+    site = next((o for o in objects if o["kind"] == "parcel" and o["address"]), None)
+    for o in objects:  # a building stands on the parcel its permit names
+        if o["kind"] == "building" and o["address"] is None and site is not None:
+            o["address"], o["evidence"]["address"] = site["address"], site["evidence"]["address"]
     for x in objects + orgs:
         x["needs_review"] = any(ev["needs_review"] for ev in x["evidence"].values())
     return objects, orgs, claimed

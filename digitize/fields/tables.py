@@ -83,15 +83,18 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
             cells: dict[str, list[int]] = {}
             fits = True
             for k, s in zip(rows[r], segs):
+                kind = _under(stream, s, table[-1]) if table else None
                 col = _column(s, bounds)
-                if col is None:
+                if kind is None and col is None:
                     fits = False
                     break
-                cells.setdefault(cols[col][1] or f"col{col}", []).append(k)
+                cells.setdefault(kind or cols[col][1] or f"col{col}", []).append(k)
             wide = len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1] - bounds[0][0])
             if not fits or wide:
                 break
-            if "name" in cells or not table:
+            # a new person has a name and something else beside it; a name alone under a row
+            # is the row's name wrapped in its cell
+            if ("name" in cells and len(cells) > 1) or not table:
                 table.append(cells)
             else:  # a cell's text wrapped onto a row of its own
                 for kind, ks in cells.items():
@@ -100,6 +103,19 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
             r += 1
         out += [dict(cells, _head=head) for cells in table if "name" in cells]
     return out
+
+
+def _under(stream: Stream, s: Segment, above: dict[str, list[int]]) -> str | None:
+    """The column of the cell above that `s` overlaps most (cells are aligned with the data
+    above them more surely than with a centred header)."""
+    best, share = None, 0.0
+    for kind, ks in above.items():
+        for k in ks:
+            t = stream.segs[k]
+            ov = min(s.x1, t.x1) - max(s.x0, t.x0)
+            if ov > share:
+                best, share = kind, ov
+    return best if share >= 0.5 * min(s.x1 - s.x0, 1e9) else None
 
 
 def _bounds(stream: Stream, ks: list[int]) -> list[tuple[float, float]]:
