@@ -21,6 +21,7 @@ class Settings:
     backend: str = "embedded"
     es_url: str | None = None
     dossier: str | None = None
+    ocr_engine: str = "tesseract"  # ocr.engine.ENGINES: "fake" recognises nothing (tests)
 
     @property
     def workers(self) -> int:
@@ -34,6 +35,7 @@ def from_env(**overrides) -> Settings:
         "es_url": os.environ.get("DIGITIZE_ES_URL") or None,
         "backend": os.environ.get("DIGITIZE_BACKEND") or "embedded",
         "lang": os.environ.get("DIGITIZE_LANG") or "vie",
+        "ocr_engine": os.environ.get("DIGITIZE_OCR_ENGINE") or "tesseract",
     }
     env.update({k: v for k, v in overrides.items() if v is not None})
     if env.get("archive") is not None:

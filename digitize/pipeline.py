@@ -33,7 +33,7 @@ from digitize.worker import (PageDone, PageTask, init_worker, process_page, star
                              started)
 from indexer.base import BackendUnavailable, IndexDoc, SearchBackend
 from indexer.registry import open_backend
-from ocr.engine import EngineSettings, TesseractEngine
+from ocr.engine import EngineSettings, OcrEngine, make_engine
 from ocr.errors import InputError
 from ocr.handwriting import HandDigits
 from ocr.images import SourceInfo, load_staged_page, probe
@@ -170,8 +170,9 @@ class Ingestor:
         self.s = store.settings
         self.on_page = on_page or (lambda: None)
         self.on_total = on_total or (lambda n: None)
-        self.engine = EngineSettings(lang=self.s.lang, timeout_s=self.s.page_timeout_s)
-        self._engine: TesseractEngine | None = None  # for digit re-reads in this process
+        self.engine = EngineSettings(lang=self.s.lang, timeout_s=self.s.page_timeout_s,
+                                     engine=self.s.ocr_engine)
+        self._engine: OcrEngine | None = None  # for digit re-reads in this process
         self._copier: ThreadPoolExecutor | None = None  # copies originals while pages are read
 
     def run_documents(self, docs: list[DocumentInput],
@@ -434,7 +435,7 @@ class Ingestor:
             if done.text is None or done.text.method != "ocr":
                 return None, 0.0
             if self._engine is None:
-                self._engine = TesseractEngine(self.engine)
+                self._engine = make_engine(self.engine)
             if page_no not in decoded:
                 decoded[page_no] = load_staged_page(Path(done.image_file), done.width,
                                                     done.height, done.colour, grey=True)
@@ -476,7 +477,7 @@ def _warm_up() -> None:
         pass
 
 
-def read_blank(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str, float] | None:
+def read_blank(engine: OcrEngine, grey, box: Box, dpi: float) -> tuple[str, float] | None:
     """Read a handwritten number in a form's blank: the handwritten-digit reader first (Tesseract
     reads handwriting badly: 5 of 36 real blanks, against 29), Tesseract's digits-only line
     where it finds no digit. A handwritten reading's confidence is capped at 80, under the level
@@ -488,7 +489,7 @@ def read_blank(engine: TesseractEngine, grey, box: Box, dpi: float) -> tuple[str
     return engine.read_digits(grey, box, dpi)
 
 
-def read_region(engine: TesseractEngine, grey, box: Box, dpi: float, sparse: bool = False
+def read_region(engine: OcrEngine, grey, box: Box, dpi: float, sparse: bool = False
                 ) -> tuple[str, float] | None:
     """Read a region of the page again, on its own and with long rules erased (a stamp's frame
     drawn through a line made the page layout drop the words it touched): one line, or with

@@ -287,7 +287,8 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
     are followed out of them only with `follow_symlinks`."""
     from digitize.batch import ManifestError, load_manifest
     from digitize.discover import discover, show_path
-    check_lang(settings.lang)
+    if settings.ocr_engine == "tesseract":
+        check_lang(settings.lang)
     docs: list = []
     failed: list[DocOutcome] = []
     if manifest is not None:
@@ -387,7 +388,8 @@ def watch(settings: Settings, in_dir: Path, interval_s: float = 5.0, settle_s: f
     and the OCR model are checked now; watching starts as the returned iterator is consumed."""
     if not in_dir.is_dir():
         raise NotFound(f"no folder {in_dir}")
-    check_lang(settings.lang)
+    if settings.ocr_engine == "tesseract":
+        check_lang(settings.lang)
     return _watch(settings, in_dir, interval_s, settle_s, once, group_timeout_s,
                   follow_symlinks)
 

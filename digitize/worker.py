@@ -22,7 +22,7 @@ from pathlib import Path
 # the pool's processes start (they inherit the environment) and before numpy loads in them.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from ocr.engine import EngineSettings, TesseractEngine
+from ocr.engine import EngineSettings, OcrEngine, make_engine
 from ocr.errors import InputError, OcrError
 from ocr.images import load_page
 from ocr.pdftext import has_real_text, text_layer_words
@@ -33,7 +33,7 @@ from ocr.types import Box, EncodedImage, PageImage, PageText, Word
 
 LOW_CONF = 60.0
 
-_engine: TesseractEngine | None = None
+_engine: OcrEngine | None = None
 _engine_settings: EngineSettings | None = None
 
 
@@ -144,12 +144,12 @@ def started() -> None:
     """A task that does nothing: submitted once per worker to start the pool early."""
 
 
-def _get_engine(settings: EngineSettings) -> TesseractEngine:
+def _get_engine(settings: EngineSettings) -> OcrEngine:
     global _engine, _engine_settings
     if _engine is None or _engine_settings != settings:
         if _engine is not None:
             _engine.close()
-        _engine, _engine_settings = TesseractEngine(settings), settings
+        _engine, _engine_settings = make_engine(settings), settings
     return _engine
 
 
@@ -194,7 +194,7 @@ def _process(task: PageTask) -> PageDone:
     return _finish(task, page, prep.display, prep.colour, prep.edited, text, notes)
 
 
-def _read(engine: TesseractEngine, page, opts: PrepareOptions):
+def _read(engine: OcrEngine, page, opts: PrepareOptions):
     prep = prepare_page(page, opts, orient=engine.detect_orientation)
     words: list[Word] = []
     if not prep.blank:

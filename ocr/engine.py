@@ -1,6 +1,12 @@
-"""The Tesseract adapter: the only module that talks to Tesseract.
+"""The OCR engine seam, and the Tesseract adapter behind it (the only module that talks to
+Tesseract).
 
-Runs in-process through tesserocr, so each worker loads the `vie` model once and hands images over
+    engine = make_engine(EngineSettings(lang="vie"))          # "tesseract" unless settings say
+    words = engine.recognize(page_image, dpi)
+
+Engines are picked by name (`EngineSettings.engine`) from ENGINES; each fulfils OcrEngine. Besides
+Tesseract there is `fake` (ocr/fake.py): it recognises nothing, for tests and benchmarks that need
+records but not real text. The Tesseract engine runs in-process through tesserocr, so each worker loads the `vie` model once and hands images over
 as raw bytes (no temporary files, no re-encoding). One recognition per page gives everything the
 pipeline needs: words with boxes, confidences, line and block numbers.
 """
@@ -10,6 +16,7 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -74,6 +81,27 @@ class EngineSettings:
     psm: int = 3
     timeout_s: float = 180.0
     invert: bool = False
+    engine: str = "tesseract"  # a name in ENGINES
+
+
+class OcrEngine(Protocol):
+    """What the pipeline asks of a recognizer. One per worker process; not thread-safe."""
+
+    def recognize(self, image: np.ndarray, dpi: float) -> list[Word]:
+        """Words of one page, in reading order, NFC, confidences 0..100."""
+
+    def detect_orientation(self, gray: np.ndarray, dpi: float) -> tuple[int, float]:
+        """(clockwise turn of the page: 0/90/180/270, confidence)."""
+
+    def read_digits(self, image: np.ndarray, box: Box, dpi: float, pad: int = 6
+                    ) -> tuple[str, float] | None:
+        """The digits in `box` (handwritten numbers and days), with a confidence 0..100."""
+
+    def read_region(self, image: np.ndarray, dpi: float, sparse: bool = False
+                    ) -> tuple[str, float] | None:
+        """A crop read again on its own (one line, or scattered text)."""
+
+    def close(self) -> None: ...
 
 
 class TesseractEngine:
@@ -201,3 +229,24 @@ class TesseractEngine:
         conf = float(api.MeanTextConf())
         api.Clear()
         return (text, conf) if text else None
+
+
+def _fake(settings: EngineSettings) -> OcrEngine:
+    from ocr.fake import FakeEngine
+    return FakeEngine(settings)
+
+
+ENGINES: dict[str, Callable[[EngineSettings], OcrEngine]] = {
+    "tesseract": TesseractEngine,
+    "fake": _fake,
+}
+
+
+def make_engine(settings: EngineSettings) -> OcrEngine:
+    """The engine `settings.engine` names (OcrError for an unknown name)."""
+    try:
+        factory = ENGINES[settings.engine]
+    except KeyError:
+        raise OcrError(f"unknown OCR engine {settings.engine!r}: use one of "
+                       f"{', '.join(sorted(ENGINES))}") from None
+    return factory(settings)
