@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digitize.fields.labels import (Label, Stream, continues, evidence, find_labels, opens_line,
-                                    role_in, value_end)
+from digitize.fields.labels import (Label, Stream, address_goes_on, evidence, find_labels,
+                                    opens_line, pieces_value, role_in, value_end, wrapped)
 from digitize.fields.model import Field
 from digitize.fields.objects import find_objects
 from digitize.fields.names import is_surname, surname_candidates
@@ -190,27 +190,35 @@ def _sex_at(stream: Stream, a: int, end: int) -> tuple[str, dict] | None:
                            raw if changed else None)
 
 
-def _address_at(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] | None:
-    """A labelled address runs to the next label or its line end, and on over line ends that
-    continue it (its line ends in a comma, the next opens in lower case); in running text it
-    is the run of address parts `persons.address_at` reads."""
+def _address_at(stream: Stream, labels: list[Label], lab: Label, end: int, limit: int
+                ) -> tuple[str, dict] | None:
+    """A labelled address runs to the next label or its line end, and on in the lines below it
+    that continue it (`labels.address_goes_on`); in running text it is the run of address parts
+    `persons.address_at` reads."""
     text = stream.text
     a = lab.value_start
     if lab.colon and opens_line(stream, lab):
-        b = end
-        while b < limit and b < len(text) and text[b] == "\n":
-            if not continues(stream, a, b, limit):
-                break
-            b = min(limit, stream.line_end(b + 1))
-        value = re.sub(r"\s+", " ", text[a:b]).strip(" ,;.:")
+        value, ev = pieces_value(stream, wrapped(stream, a, end, labels, address_goes_on))
     else:
         value = address_at(text[a:limit]) or ""
         b = a + len(value) if value else a
         if value and text.find(value.split()[-1], a) >= 0:
             b = text.find(value.split()[-1], a) + len(value.split()[-1])
+        ev = evidence(stream, a, b)
     if not value or not re.search(r"[^\W\d_]", value):
         return None
-    return value, evidence(stream, a, b)
+    return value, ev
+
+
+def _name_goes_on(so_far: str, nxt: str, seg, x_value: float) -> bool:
+    """A labelled name wrapped in a narrow column ("Lương Trung Hoàng" / "Tuấn"): the line
+    below holds only name words, in the name's own case."""
+    ws = nxt.split()
+    if not 1 <= len(ws) <= 3 or len(so_far.split()) + len(ws) > 7 or seg.x0 > x_value + seg.height:
+        return False
+    upper = so_far.split()[-1].isupper()
+    return all(_NAME_WORD.match(w) and w[0].isupper() and (w.isupper() == upper or len(w) == 1)
+               for w in ws)
 
 
 def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None = None,
@@ -239,6 +247,10 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
             if got is None:
                 continue
             name, a, b = got
+            if lab.colon and b == stream.line_end(a):  # a name wrapped in a narrow column
+                pieces = wrapped(stream, a, b, labels, _name_goes_on)
+                if len(pieces) > 1:
+                    name = pieces_value(stream, pieces)[0]
             role = lab.role or _context_role(stream, labels, i, people) or "holder"
             cur = _new_person(stream, role, name, a, b, fold(stream.text[lab.start:lab.end]))
             cur["_seg"] = k
@@ -249,6 +261,10 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
                 cur["role"] = "representative"  # "do bà X, CCCD số ... làm đại diện"
             if prev is not None and re.fullmatch(r"\s+và\s+", stream.text[prev["_end"]:lab.start]):
                 cur["_with"] = [prev] + prev["_with"]  # "bà A và ông B, trú tại ...": both
+            elif prev is not None and lab.colon and prev["_title"] in ("ong", "ba") \
+                    and cur["_title"] in ("ong", "ba") and prev["address"] is None \
+                    and prev["role"] == cur["role"]:
+                cur["_co"] = [prev] + prev.get("_co", [])  # "Ông: A ... Bà: B ... Địa chỉ: ..."
             side = side + [cur] if side and _same_row(stream, side[-1]["_seg"], k) else [cur]
         elif lab.kind in OBJECT_KINDS:
             cur, side = None, []
@@ -257,7 +273,8 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
             if len(side) > 1:  # the block whose column this label stands in
                 x = stream.segs[k].x0
                 who = min(side, key=lambda p: abs(stream.segs[p["_seg"]].x0 - x))
-            _attribute(stream, who, lab, end, min(scope_end, _next_start(labels, i, stream)))
+            _attribute(stream, labels, who, lab, end,
+                       min(scope_end, _next_start(labels, i, stream)))
     return _merged(people)
 
 
@@ -361,7 +378,8 @@ def _scope_end(stream: Stream, labels: list[Label], i: int, lab: Label) -> int:
     return end
 
 
-def _attribute(stream: Stream, p: dict, lab: Label, end: int, limit: int) -> None:
+def _attribute(stream: Stream, labels: list[Label], p: dict, lab: Label, end: int,
+               limit: int) -> None:
     key = {"id": "id_number", "birth": "birth_date", "sex": "sex", "address": "address"}[lab.kind]
     if p[key] is not None:
         return
@@ -377,9 +395,9 @@ def _attribute(stream: Stream, p: dict, lab: Label, end: int, limit: int) -> Non
     elif lab.kind == "sex":
         got = _sex_at(stream, lab.value_start, end)
     else:
-        got = _address_at(stream, lab, end, limit)
+        got = _address_at(stream, labels, lab, end, limit)
     if got:
-        for q in [p] + p["_with"]:
+        for q in [p] + p["_with"] + (p.get("_co", []) if key == "address" else []):
             if q[key] is None:
                 q[key], q["evidence"][key] = got
 
@@ -516,7 +534,7 @@ def party_fields(segs: list[Segment]) -> dict[str, Field]:
     if people:
         out["persons"] = _persons_view(people, objects, out["holders"])
     for x in people + orgs + objects:
-        for k in ("_at", "_title", "_end", "_with", "_seg"):
+        for k in ("_at", "_title", "_end", "_with", "_seg", "_co"):
             x.pop(k, None)
     return out
 

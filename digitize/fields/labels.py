@@ -71,7 +71,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     "sex": (r"gioi\s+tinh",),
     "address": (
         r"(?:dia\s+chi\s+|noi\s+)?(?:dang\s+ky\s+)?thuong\s+tru(?:\s+tai)?",
-        r"(?:noi|dia\s+chi)\s+cu\s+tru|cu\s+tru\s+tai",
+        r"(?:noi|dia\s+chi)\s+cu\s+tru(?:\s+cuoi\s+cung|\s+hien\s+(?:nay|tai))?|cu\s+tru\s+tai",
         r"(?:cho|noi)\s+o\s+hien\s+(?:tai|nay)",
         r"(?:dia\s+chi\s+|noi\s+)?tam\s+tru(?:\s+tai)?",
         r"dia\s+chi\s+lien\s+(?:lac|he)",
@@ -115,7 +115,10 @@ def _one_line(p: str) -> re.Pattern:
     return re.compile(p.replace(r"[\s,.]", r"[ \t,.]").replace(r"\s", r"[ \t]"))
 
 
-_LABEL_RE = [(k, _one_line(p)) for k, ps in LABELS.items() for p in ps]
+# Long labels of running text may be cut by a line end ("mã số doanh" / "nghiệp 43...").
+_MAY_WRAP = ("id", "tax_code", "parcel", "sheet", "org_address")
+_LABEL_RE = [(k, re.compile(p) if k in _MAY_WRAP and p.count(r"\s") >= 2 else _one_line(p))
+             for k, ps in LABELS.items() for p in ps]
 # A role phrase standing as a label of its own, before a colon.
 _ROLE_LABEL = re.compile(r"(" + ROLE_RE.pattern + r")(?=[ \t]*(?:\([^()\n]{0,40}\))?[ \t]*:)")
 # What may follow a label before its value: a role phrase, "(ghi bằng chữ in hoa)", "(nếu có)",
@@ -287,7 +290,8 @@ def value_end(stream: Stream, labels: list[Label], i: int) -> int:
     its end. A label that ends its line ("..., số định danh cá nhân" / "0380...") has its value
     on the next line."""
     lab = labels[i]
-    nxt = labels[i + 1].start if i + 1 < len(labels) else len(stream.text)
+    # an organisation's own name in capitals is a value, not a label ending the one before
+    nxt = next((lb.start for lb in labels[i + 1:] if lb.kind != "org_inline"), len(stream.text))
     end = stream.line_end(lab.value_start)
     if not stream.text[lab.value_start:end].strip(" .:…\t") and end < nxt:
         end = stream.line_end(end + 1)
@@ -310,31 +314,80 @@ def evidence(stream: Stream, a: int, b: int, review: bool = False, original: str
             "needs_review": bool(review or low), "original": original}
 
 
-def continues(stream: Stream, a: int, b: int, limit: int) -> bool:
-    """Does the line after `b` (a line end) go on with the address that started at `a`? It does
-    when the address so far ends in a comma or the next line opens in lower case, or when the
-    whole next line (up to `limit`, the next label) reads as address parts ("Phổ, tỉnh Quảng
-    Ngãi"), not as running text ("Chủ tịch UBND tỉnh ... nhận được")."""
+def below(stream: Stream, k: int) -> int | None:
+    """The segment right below segment k in the same column (overlapping it across), if any:
+    where a value wrapped in a narrow column goes on, past the other column's segments."""
+    s = stream.segs[k]
+    h = max(s.height, 1)
+    best = None
+    for j in range(k + 1, min(len(stream.segs), k + 12)):
+        t = stream.segs[j]
+        if t.page != s.page or t.y0 < s.y1 - 0.3 * h:
+            continue
+        if t.y0 - s.y1 > 1.5 * h:
+            break
+        if min(s.x1, t.x1) - max(s.x0, t.x0) > 0 and (best is None or t.y0 < stream.segs[best].y0):
+            best = j
+    return best
+
+
+def wrapped(stream: Stream, a: int, end: int, labels: list[Label], accept) -> list[tuple[int, int]]:
+    """The pieces [(start, end)] of a labelled value that starts at `a` (up to `end` on its line)
+    and goes on in the lines right below it in its column while `accept(value so far, next line,
+    its segment, x where the value starts)` holds; a line holding a label is never taken."""
+    pieces = [(a, end)]
+    if stream.text[end:stream.line_end(end)].strip():
+        return pieces  # the value stops at a label on its own line: it does not wrap
+    starts = {stream.seg_index(lb.start) for lb in labels if lb.kind != "org_inline"}
+    ws = stream.words(a, a + 1)[1]
+    x_value = ws[0].box.x0 if ws else stream.segs[stream.seg_index(a)].x0
+    k = stream.seg_index(max(a, end - 1))
+    while len(pieces) < 6:
+        j = below(stream, k)
+        if j is None or j in starts:
+            break
+        s0 = stream.starts[j]
+        s1 = s0 + len(stream.segs[j].text)
+        so_far = " ".join(stream.text[x:y] for x, y in pieces)
+        if not accept(so_far, stream.text[s0:s1], stream.segs[j], x_value):
+            break
+        pieces.append((s0, s1))
+        k = j
+    return pieces
+
+
+def address_goes_on(so_far: str, nxt: str, seg: Segment, x_value: float) -> bool:
+    """Does the line `nxt` (segment `seg`) go on with the address `so_far`? It does when the
+    address so far ends in a comma or the line opens in lower case, or when the whole line
+    reads as address parts ("Phổ, tỉnh Quảng Ngãi"), not as running text ("Chủ tịch UBND tỉnh
+    ... nhận được"), a heading or a signer in capitals, or a new numbered item."""
     from digitize.fields.persons import address_at
     from digitize.fields.text import is_upper_line
-    text = stream.text
-    nxt = text[b + 1:min(limit, stream.line_end(b + 1))].strip(" ;.")
-    if not nxt or re.match(r"(?:\d+|[IVX]+|[a-zđ])(?:[.)]|$)", nxt):  # "2. Địa chỉ": a new item
+    nxt = nxt.strip(" ;.")
+    if not nxt or re.match(r"(?:\d+|[IVX]+|[a-zđ])(?:[.)]|$)", nxt) or seg.x0 > x_value + seg.height:
         return False
-    last, after = stream.segs[stream.seg_index(b - 1)], stream.segs[stream.seg_index(b + 1)]
-    h = max(last.height, 1)
-    ws = stream.words(a, a + 1)[1]
-    x_value = ws[0].box.x0 if ws else last.x0  # where the value starts on the page
-    if after.page != last.page or after.y0 < last.y0 or after.y0 - last.y1 > 1.5 * h \
-            or after.x0 > x_value + h:
-        return False  # not the next line of the same block: a heading, a signer, a column
-    if is_upper_line(nxt) and not is_upper_line(text[a:b]):
+    if is_upper_line(nxt) and not is_upper_line(so_far):
         return False  # "TRƯỞNG PHÒNG ...", "CHỨNG THỰC BẢN SAO ..."
-    if text[a:b].rstrip().endswith(",") or nxt[0].islower():
+    if so_far.rstrip().endswith(",") or nxt[0].islower():
         return True
     rest = re.sub(r"^[^\W\d_]+,\s*", "", nxt)  # "Phổ, tỉnh ...": the end of a name cut short
     got = address_at(rest)
     return bool(got) and got == rest.rstrip(",")
+
+
+def pieces_value(stream: Stream, pieces: list[tuple[int, int]]) -> tuple[str, dict]:
+    """A value read in pieces (a wrapped value): its text and one evidence entry for all."""
+    value = re.sub(r"\s+", " ", " ".join(stream.text[x:y] for x, y in pieces)).strip(" ,;.:")
+    ev = evidence(stream, pieces[0][0], pieces[0][1])
+    for x, y in pieces[1:]:
+        e = evidence(stream, x, y)
+        if e["page"] == ev["page"] and e["box"] and ev["box"]:
+            b, c = ev["box"], e["box"]
+            ev["box"] = [min(b[0], c[0]), min(b[1], c[1]), max(b[2], c[2]), max(b[3], c[3])]
+        ev["confidence"] = min(ev["confidence"], e["confidence"])
+        ev["needs_review"] = ev["needs_review"] or e["needs_review"]
+        ev["evidence"] += " / " + e["evidence"]
+    return value, ev
 
 
 def opens_line(stream: Stream, lab: Label) -> bool:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from digitize.fields.labels import Label, Stream, continues, evidence, opens_line, value_end
+from digitize.fields.labels import (Label, Stream, address_goes_on, evidence, opens_line,
+                                    pieces_value, value_end, wrapped)
 from digitize.fields.persons import address_at
 from digitize.fields.text import is_upper_line
 
@@ -45,33 +46,37 @@ def _number(stream: Stream, lab: Label, end: int, rx: re.Pattern = _NUMBER) -> t
                            "letters read for digits" if changed else "")
 
 
-def _text(stream: Stream, lab: Label, end: int, limit: int) -> tuple[str, dict] | None:
+def _text(stream: Stream, labels: list[Label], lab: Label, end: int, limit: int
+          ) -> tuple[str, dict] | None:
     """A labelled text value (to the next label or line end); in running text an address."""
     a = _head(stream, lab, end) if not lab.kind.endswith("address") else lab.value_start
     text = stream.text
     if lab.colon and (opens_line(stream, lab) or not lab.kind.endswith("address")):
-        b = end
-        while b < limit and text[b:b + 1] == "\n" and (
-                continues(stream, a, b, limit) if lab.kind.endswith("address")
-                else _name_goes_on(stream, a, b, limit)):
-            b = min(limit, stream.line_end(b + 1))
-        value = re.sub(r"\s+", " ", text[a:b]).strip(" ,;.:")
+        value, ev = pieces_value(stream, wrapped(
+            stream, a, end, labels, address_goes_on if lab.kind.endswith("address")
+            else _name_goes_on))
+    elif not lab.kind.endswith("address"):  # a name in running text: its run of capitals
+        got = _capitals(stream, lab.value_start + len(text[lab.value_start:end]) -
+                        len(text[lab.value_start:end].lstrip(" :")), end)
+        if got is None:
+            return None
+        value, ev = got
     else:
         m = re.match(r"\s*(?:tại\s+)?", text[a:limit])
         a += m.end()
         value = address_at(text[a:limit]) or ""
-        b = a + len(value)
+        ev = evidence(stream, a, a + len(value))
     if not value or not re.search(r"[^\W\d_]", value):
         return None
-    return value, evidence(stream, a, b)
+    return value, ev
 
 
-def _name_goes_on(stream: Stream, a: int, b: int, limit: int) -> bool:
+def _name_goes_on(so_far: str, nxt: str, seg, x_value: float) -> bool:
     """A name in capitals wrapped onto the next line (a long company name): that line is in
-    capitals too and holds no label."""
-    nxt = stream.text[b + 1:min(limit, stream.line_end(b + 1))].strip()
-    return bool(nxt) and is_upper_line(stream.text[a:b]) and is_upper_line(nxt) \
-        and not re.match(r"(?:\d+|[IVX]+)[.)]", nxt)
+    capitals too."""
+    nxt = nxt.strip()
+    return bool(nxt) and is_upper_line(so_far) and is_upper_line(nxt) \
+        and not re.match(r"(?:\d+|[IVX]+)[.)]", nxt) and seg.x0 <= x_value + seg.height
 
 
 _SHAPES = {
@@ -133,6 +138,20 @@ def _plates(stream: Stream, known: set) -> list[dict]:
                         "evidence": {"plate": evidence(stream, m.start(), m.end())},
                         "_at": m.start()})
     return out
+
+
+_COMPANY_TYPE = re.compile(
+    r"(?:cong\s+ty|tnhh|trach\s+nhiem\s+huu\s+han|co\s+phan|mot\s+thanh\s+vien|hai\s+thanh"
+    r"\s+vien(?:\s+tro\s+len)?|hop\s+danh|doanh\s+nghiep\s+tu\s+nhan|hop\s+tac\s+xa|\s+)+")
+
+
+def _named(name: str) -> bool:
+    """Does an organisation name say more than its type ("CÔNG TY CỔ PHẦN" alone, a heading
+    that tells the kind of company, names none)?"""
+    from digitize.fields.text import fold
+    f = fold(name)
+    m = _COMPANY_TYPE.match(f)
+    return bool(f[m.end():].strip()) if m else True
 
 
 def _capitals(stream: Stream, a: int, limit: int) -> tuple[str, dict] | None:
@@ -209,14 +228,14 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
             kind, attr = cur["kind"], "address"
             claimed.add(i)
         elif lab.kind == "org_address" and org is not None:
-            got = _text(stream, lab, end, limit)
+            got = _text(stream, labels, lab, end, limit)
             if got and org["address"] is None:
                 org["address"], org["evidence"]["address"] = got
             claimed.add(i)
             continue
         elif lab.kind == "org_inline":
             got = _capitals(stream, lab.start, limit)
-            if got and not any(o["name"] == got[0] for o in orgs):
+            if got and _named(got[0]) and not any(o["name"] == got[0] for o in orgs):
                 org = {"name": got[0], "tax_code": None, "address": None, "needs_review": False,
                        "evidence": {"name": got[1]}, "_at": lab.start}
                 orgs.append(org)
@@ -241,7 +260,7 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
         elif attr == "plate":
             got = _number(stream, lab, end, _PLATE)
         else:
-            got = _text(stream, lab, end, limit)
+            got = _text(stream, labels, lab, end, limit)
         if got is None:
             continue
         if attr == "area" and (cur is None or cur["kind"] != kind or cur.get(attr) is not None) \
@@ -256,8 +275,10 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
             cur["_last"] = max(cur.get("_last", 0), lab.value_start)
             cur["_run"] = True
         if kind == "enterprise" and attr == "name":
-            org = {"name": got[0], "tax_code": None, "address": None, "needs_review": False,
-                   "evidence": {"name": got[1]}, "_at": lab.start}
+            org = {"name": got[0], "tax_code": cur.get("code"), "address": None,
+                   "needs_review": False, "evidence": {"name": got[1]}, "_at": lab.start}
+            if cur.get("code"):  # "Mã số doanh nghiệp" printed above the name
+                org["evidence"]["tax_code"] = cur["evidence"]["code"]
             orgs.append(org)
         if kind == "enterprise" and attr == "code" and org is not None \
                 and org["tax_code"] is None:

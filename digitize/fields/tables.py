@@ -30,6 +30,22 @@ _COLUMNS = (
 _COLUMN_RE = [(k, re.compile(rx)) for k, rx in _COLUMNS]
 
 
+def _header_word(seg: Segment) -> bool:
+    """A piece of a wrapped header cell: lower-case words or a unit in parentheses."""
+    t = seg.text.strip()
+    return bool(t) and (t[0].islower() or t.startswith("(")) and not re.search(r"[0-9]", t)
+
+
+def _kind_of(text: str) -> str | None:
+    from digitize.fields.text import fold
+    f = fold(text).strip(" :.()")
+    for kind, rx in _COLUMN_RE:
+        m = rx.match(f)
+        if m and (m.end() == len(f) or not f[m.end()].isalnum()):
+            return kind
+    return None
+
+
 def _kind(seg: Segment) -> str | None:
     """The column a header cell names; None for a cell holding more than a header's words
     (a form line's label with its value: "Họ và tên: NGUYỄN VĂN AN")."""
@@ -74,6 +90,16 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
         page = stream.segs[rows[r][0]].page
         prev_y = max(stream.segs[k].y1 for k in rows[r])
         r += 1
+        # header cells wrapped onto the next line ("Ngày" / "sinh"): read each cell whole
+        while r < len(rows) and all(_header_word(stream.segs[k]) for k in rows[r]):
+            texts = {k: stream.segs[k].text for k, _ in cols}
+            for k in rows[r]:
+                col = _column(stream.segs[k], bounds)
+                if col is not None:
+                    texts[cols[col][0]] += " " + stream.segs[k].text
+            cols = [(k, kind or _kind_of(texts[k])) for k, kind in cols]
+            prev_y = max(stream.segs[k].y1 for k in rows[r])
+            r += 1
         table: list[dict[str, list[int]]] = []
         while r < len(rows):
             segs = [stream.segs[k] for k in rows[r]]
@@ -92,9 +118,9 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
             wide = len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1] - bounds[0][0])
             if not fits or wide:
                 break
-            # a new person has a name and something else beside it; a name alone under a row
-            # is the row's name wrapped in its cell
-            if ("name" in cells and len(cells) > 1) or not table:
+            # a new person has a name and a number, date or ID beside it; a row of only name
+            # and address text continues the cells above (wrapped in their cells)
+            if not table or ("name" in cells and set(cells) - {"name", "address"}):
                 table.append(cells)
             else:  # a cell's text wrapped onto a row of its own
                 for kind, ks in cells.items():
