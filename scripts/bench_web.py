@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts import webserver  # noqa: E402
 from scripts.bench_search import make_records, query_mix  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -56,12 +54,6 @@ def build_archive(folder: Path, pages: int) -> tuple[int, float]:
     users.add("bench", "officer", PASSWORD)
     users.close()
     return n, time.monotonic() - t0
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _client(base: str, queries: list[tuple[str, str]], out: list, errors: list) -> None:
@@ -107,20 +99,8 @@ def main() -> None:
     docs = list(make_records(min(args.pages, 20000)))  # queries aim at records that exist
     rnd = random.Random(11)
     mix = query_mix(docs, rnd, n=args.requests)
-    port = _port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "digitize", "serve", "--archive",
-                               str(folder), "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, base = webserver.start(folder)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        base = f"http://127.0.0.1:{port}"
         results: list[tuple[str, float]] = []
         errors: list[str] = []
         warm: list = []
@@ -135,8 +115,7 @@ def main() -> None:
             t.join()
         wall = time.monotonic() - t0
     finally:
-        server.terminate()  # stopped by the PID started here
-        server.wait(timeout=30)
+        webserver.stop(server)  # by the PID started here
     by_kind: dict[str, list[float]] = {}
     for kind, ms in results:
         by_kind.setdefault(kind, []).append(ms)

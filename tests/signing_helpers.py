@@ -47,19 +47,26 @@ def _leaf(ca_key, ca_name, cn: str, start: datetime, end: datetime):
     return key, cert
 
 
+def _root(cn: str, days: int):
+    """A self-signed CA certificate and its key, valid from a day ago for `days` days."""
+    now = datetime.now(timezone.utc)
+    key, name = _key(), _name(cn)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False,
+                                         False), critical=True)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
 def make_pki(folder: Path) -> TestPki:
     """A CA (PEM) and three PKCS#12 agency keys: valid now, expired, and not yet valid."""
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
-    ca_key = _key()
-    ca_name = _name("Digitize Test Root CA")
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - timedelta(days=30)).not_valid_after(now + timedelta(days=3650))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False,
-                                       False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca_key, ca = _root("Digitize Test Root CA", 3650)
+    ca_name = ca.subject
     ca_pem = folder / "ca.pem"
     ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     (folder / "ca.key").write_bytes(ca_key.private_bytes(  # for make_token's certificate
@@ -89,13 +96,8 @@ def make_tsa(folder: Path):
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
     now = datetime.now(timezone.utc)
-    root_key = _key()
-    root_name = _name("Digitize Test TSA Root")
-    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
-            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .sign(root_key, hashes.SHA256()))
+    root_key, root = _root("Digitize Test TSA Root", 30)
+    root_name = root.subject
     tsa_key = _key()
     tsa = (x509.CertificateBuilder().subject_name(_name("Digitize Test TSA")).issuer_name(root_name)
            .public_key(tsa_key.public_key()).serial_number(x509.random_serial_number())

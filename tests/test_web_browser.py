@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from web_helpers import PASSWORD, ROOT, make_web_archive
+from scripts import webserver
+from web_helpers import PASSWORD, make_web_archive
 
 selenium = pytest.importorskip("selenium", reason="selenium: run scripts/setup.sh --test")
 from selenium import webdriver  # noqa: E402
@@ -27,38 +24,14 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    arch = make_web_archive(tmp_path_factory.mktemp("webui"))
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "digitize", "serve", "--archive", str(arch),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"digitize serve exited: {proc.stdout.read().decode()[-2000:]}")
-                time.sleep(0.2)
-        else:
-            pytest.fail("digitize serve did not start listening within 60 s")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()  # stopped by the PID this fixture started
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        proc, base = webserver.start(make_web_archive(tmp_path_factory.mktemp("webui")))
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    yield base
+    webserver.stop(proc)  # by the PID started here
 
 
 @pytest.fixture()
