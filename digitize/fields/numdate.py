@@ -45,14 +45,17 @@ HAND_SURE = 0.79  # a handwritten reading's confidence is 0.8 x the reader's pro
 
 
 def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str, float] | None,
-                   ok: Callable[[str], bool]) -> tuple[str | None, float, bool, str, list[str]]:
+                   ok: Callable[[str], bool], glued: bool = False
+                   ) -> tuple[str | None, float, bool, str, list[str]]:
     """Combine the printed reading and a digits-only re-read of the same blank:
     (value, conf, review, note, alternatives).
 
     A value goes to a person when the readings disagree, when the one it rests on is unsure, or
     when it fails `ok`. A handwritten re-read the reader is sure of (`HAND_SURE`) stands alone
     where the first reading gave no clean digits to disagree with (OCR reads handwriting as
-    "4†", "0B"): re-checking every handwritten blank buries the wrong ones."""
+    "4†", "0B"): re-checking every handwritten blank buries the wrong ones. `glued`: the digits
+    were read in one word with the slash after them ("808/QĐ-UBND": print, no blank), where
+    the re-read's box, cut at an estimated slash, can run past the number."""
     if not doubt and first is not None:
         if again and again[0].lstrip("0") != first.lstrip("0"):
             return first, conf * 0.6, True, f"re-read says {again[0]}", [again[0]]
@@ -62,10 +65,15 @@ def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str,
         if first is not None and again[0].lstrip("0") == first.lstrip("0"):
             return again[0] if len(again[0]) >= len(first) else first, max(conf, again[1]), False, \
                 "confirmed by re-read", []
-        # Clean digits that are no part of the re-read disagree with it ("44" against "14");
-        # a part of it ("0" of "04", "6" of "16") is OCR seeing some of the handwriting.
-        clean_first = (first is not None and not _subsequence(first, again[0])
-                       and doubt.startswith(("low confidence", "repaired", "glued", "touches")))
+        # Clean digits disagree with any other reading. Glued to the slash, a re-read that only
+        # adds digits after them ("808" -> "80811") ran past the number into the slash or the
+        # symbol: the digits read first stay, shown beside the re-read.
+        clean_first = first is not None and doubt.startswith(("low confidence", "repaired",
+                                                              "glued", "touches"))
+        if (glued and clean_first and len(again[0]) > len(first)
+                and again[0].startswith(first)):
+            return first, conf * 0.8, True, f"re-read {again[0]} runs past the number", \
+                [again[0]]
         if first is not None and conf >= PRINT_CONF and doubt.startswith("low confidence"):
             # clean digits read with fair confidence are print, which OCR reads better than the
             # handwriting reader does (on the real scans every handwritten first reading was
@@ -82,16 +90,11 @@ def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str,
     return first, conf, True, doubt, alts
 
 
-def _subsequence(part: str, whole: str) -> bool:
-    """Are the characters of `part` in `whole`, in order ("0" in "04", "6" in "16")?"""
-    it = iter(whole)
-    return len(part) < len(whole) and all(c in it for c in part)
-
-
 def number_fields(out: dict, r, seg: Segment, reread: RereadDigits | None) -> None:
     again = reread_digits(reread, seg.page, r.seq_box) if r.seq_doubt else None
+    glued = bool(r.seq_words and r.symbol_words and r.seq_words[-1] is r.symbol_words[0])
     seq, conf, review, note, alts = _settle_digits(r.seq, r.seq_doubt, r.seq_conf, again,
-                                                   seq_ok)
+                                                   seq_ok, glued)
     seq_box = [w for w in r.seq_words if w not in r.symbol_words] or []
     page = seg.page
     if seq is not None:
