@@ -301,6 +301,15 @@ def _table_role(stream: Stream, cells: dict[str, list[int]]) -> str | None:
     return None
 
 
+def _cell_span(stream: Stream, k: int) -> tuple[int, int]:
+    """Stream offsets of table cell segment k without the rules OCR read at its edges ("|20",
+    "2 | TÔ NGỌC TOÀN": the row number and the rule before the name)."""
+    a = stream.starts[k]
+    t = stream.segs[k].text
+    lead = re.match(r"(?:\d{1,3}\s*[|\]\[)]\s*|[|\]\[(]\s*)*", t).end()
+    return a + lead, a + len(t.rstrip(" |[]"))
+
+
 def _union(b: list[int] | None, c: list[int] | None) -> list[int] | None:
     if not b or not c:
         return b or c
@@ -310,13 +319,12 @@ def _union(b: list[int] | None, c: list[int] | None) -> list[int] | None:
 def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None) -> dict | None:
     """A person from one table row: {label kind: segment indices of its cell}."""
     def span(kind: str) -> tuple[int, int]:
-        ks = cells[kind]
-        return stream.starts[ks[0]], stream.starts[ks[0]] + len(stream.segs[ks[0]].text)
+        return _cell_span(stream, cells[kind][0])
 
     parts = []
     for k in cells["name"]:  # a name wrapped in its cell: one segment per line
-        a = stream.starts[k]
-        got = _name_at(stream, a, a + len(stream.segs[k].text), 1 if parts else 2)
+        a, e = _cell_span(stream, k)
+        got = _name_at(stream, a, e, 1 if parts else 2)
         if got is None:
             break
         parts.append(got)
@@ -343,7 +351,7 @@ def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None)
             if got:
                 p[key], p["evidence"][key] = got
     if "address" in cells:
-        parts = [stream.segs[k].text for k in cells["address"]]
+        parts = [stream.segs[k].text.strip(" |[]") for k in cells["address"]]
         evs = [evidence(stream, stream.starts[k], stream.starts[k] + len(stream.segs[k].text))
                for k in cells["address"]]
         value = " ".join(parts).strip(" ,;.")

@@ -29,7 +29,9 @@ _SENTENCE_END = re.compile(r";|\.(?=\s+[A-ZĐ])|\n(?=(?:Điều|Căn cứ|Xét|T
 
 def _head(stream: Stream, lab: Label, end: int) -> int:
     """Where a value starts: after the label's colon, spaces and a repeated "số"."""
-    m = re.match(r"[:\s]*(?:số\s*[:.]?\s*)?", stream.text[lab.value_start:end], re.I)
+    # a "số" OCR garbled ("Tờ bản đồ ‹ã: 57") still stands before a colon
+    m = re.match(r"[:\s]*(?:(?:số|\S{1,3}(?=\s*:))\s*[:.]?\s*)?", stream.text[lab.value_start:end],
+                 re.I)
     return lab.value_start + (m.end() if m else 0)
 
 
@@ -95,7 +97,8 @@ _ATTR = {"parcel": ("parcel", "parcel"), "sheet": ("parcel", "map_sheet"),
          "building_address": ("building", "address")}
 
 
-_AREA_IN_TEXT = re.compile(r"(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?)\s*(?:m²|m2|mét vuông)")
+# "N m²" in running text; OCR reads the square as 2, ?, °, * or a quote
+_AREA_IN_TEXT = re.compile(r"(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?)\s*(?:m[²2?°*\"”'^]?(?=[\s,;.])|mét vuông)")
 _PLACE_START = re.compile(r"[,;]\s*(?:(?:tại|ở|thuộc)\s+)?(?=(?:thôn|xóm|ấp|bản|tổ|khu|"
                           r"số|xã|phường|thị trấn|đường|khối|làng|buôn)\b)", re.I)
 
@@ -176,8 +179,9 @@ def _capitals(stream: Stream, a: int, limit: int) -> tuple[str, dict] | None:
 
 def _cell(stream: Stream, ks: list[int], rx: re.Pattern) -> tuple[str, dict] | None:
     """A number standing alone in a table cell (its segments `ks`)."""
-    a = stream.starts[ks[0]]
-    end = a + len(stream.segs[ks[0]].text)
+    t = stream.segs[ks[0]].text
+    a = stream.starts[ks[0]] + len(t) - len(t.lstrip(" |[]("))
+    end = stream.starts[ks[0]] + len(t.rstrip(" |[])"))
     m = rx.match(stream.text, a, end)
     if not m or not re.search(r"[0-9]", m.group(1) if m.groups() else m.group()):
         return None

@@ -73,6 +73,39 @@ def _rows(stream: Stream) -> list[list[int]]:
     return rows
 
 
+def _header_cells(stream: Stream, row: list[int]) -> list[tuple[float, float, str]]:
+    """A row's header cells as (x0, x1, text), left to right. A segment OCR read across two
+    cells ("Thửa ( Tờ bản": the rule between them read as a bracket) is cut where a column's
+    word begins; rule marks are dropped."""
+    cells: list[tuple[float, float, str]] = []
+    for k in sorted(row, key=lambda k: stream.segs[k].x0):
+        group: list = []
+        words = [w for w in stream.segs[k].words if w.text.strip("|[](){}")]
+        for i, w in enumerate(words):
+            t = " ".join(x.text.strip("|[](){}") for x in words[i:i + 2])
+            if group and (_kind_of(t) or _kind_of(t.split()[0])) \
+                    and _kind_of(" ".join(g.text.strip("|[](){}") for g in group)):
+                cells.append(_cell_of(group))
+                group = []
+            group.append(w)
+        if group:
+            cells.append(_cell_of(group))
+    return cells
+
+
+def _above(stream: Stream, upper: list[int], row: list[int]) -> bool:
+    """Is row `upper` just above `row` on the same page (within a line height)?"""
+    a, b = stream.segs[upper[0]], stream.segs[row[0]]
+    return a.page == b.page and 0 <= b.y0 - max(stream.segs[k].y1 for k in upper) < b.height \
+        and all(not (stream.segs[k].x1 > stream.segs[j].x0 and stream.segs[j].x1 > stream.segs[k].x0)
+                for k in upper for j in row)
+
+
+def _cell_of(words) -> tuple[float, float, str]:
+    return (min(w.box.x0 for w in words), max(w.box.x1 for w in words),
+            " ".join(w.text.strip("|[](){}") for w in words).strip())
+
+
 def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
     """Each data row of each table of people: {column kind: segment indices of its cell}; the
     key "_head" holds the header row's segments."""
@@ -80,24 +113,32 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
     out = []
     r = 0
     while r < len(rows):
-        kinds = [_kind(stream.segs[k]) for k in rows[r]]
+        if not any(_kind(stream.segs[k]) == "name" for k in rows[r]):
+            r += 1
+            continue
+        heads = _header_cells(stream, rows[r])
+        if r > 0 and _above(stream, rows[r - 1], rows[r]):
+            # header cells set higher than the rest of their row (centred in a taller cell)
+            extra = _header_cells(stream, rows[r - 1])
+            if all(_kind_of(t) for _, _, t in extra):
+                heads = sorted(heads + extra)
+        kinds = [_kind_of(t) for _, _, t in heads]
         if "name" not in kinds or len(set(kinds) - {None, "index"}) < 2:
             r += 1
             continue
         head = sorted(rows[r])
-        cols = sorted(zip(rows[r], kinds), key=lambda c: stream.segs[c[0]].x0)
-        bounds = _bounds(stream, [k for k, _ in cols])
+        bounds = _bounds([(x0, x1) for x0, x1, _ in heads])
         page = stream.segs[rows[r][0]].page
         prev_y = max(stream.segs[k].y1 for k in rows[r])
         r += 1
         # header cells wrapped onto the next line ("Ngày" / "sinh"): read each cell whole
+        texts = [t for _, _, t in heads]
         while r < len(rows) and all(_header_word(stream.segs[k]) for k in rows[r]):
-            texts = {k: stream.segs[k].text for k, _ in cols}
             for k in rows[r]:
                 col = _column(stream.segs[k], bounds)
                 if col is not None:
-                    texts[cols[col][0]] += " " + stream.segs[k].text
-            cols = [(k, kind or _kind_of(texts[k])) for k, kind in cols]
+                    texts[col] += " " + stream.segs[k].text
+            kinds = [kind or _kind_of(t) for kind, t in zip(kinds, texts)]
             prev_y = max(stream.segs[k].y1 for k in rows[r])
             r += 1
         table: list[dict[str, list[int]]] = []
@@ -114,7 +155,7 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
                 if kind is None and col is None:
                     fits = False
                     break
-                cells.setdefault(kind or cols[col][1] or f"col{col}", []).append(k)
+                cells.setdefault(kind or kinds[col] or f"col{col}", []).append(k)
             wide = len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1] - bounds[0][0])
             if not fits or wide:
                 break
@@ -144,13 +185,12 @@ def _under(stream: Stream, s: Segment, above: dict[str, list[int]]) -> str | Non
     return best if share >= 0.5 * min(s.x1 - s.x0, 1e9) else None
 
 
-def _bounds(stream: Stream, ks: list[int]) -> list[tuple[float, float]]:
+def _bounds(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Each column's x range: from halfway to the previous header cell to halfway to the next."""
-    segs: list[Segment] = [stream.segs[k] for k in ks]
     out = []
-    for i, s in enumerate(segs):
-        lo = (segs[i - 1].x1 + s.x0) / 2 if i else s.x0 - 0.5 * (s.x1 - s.x0)
-        hi = (s.x1 + segs[i + 1].x0) / 2 if i + 1 < len(segs) else s.x1 + 2.0 * (s.x1 - s.x0)
+    for i, (x0, x1) in enumerate(spans):
+        lo = (spans[i - 1][1] + x0) / 2 if i else x0 - 0.5 * (x1 - x0)
+        hi = (x1 + spans[i + 1][0]) / 2 if i + 1 < len(spans) else x1 + 2.0 * (x1 - x0)
         out.append((lo, hi))
     return out
 
