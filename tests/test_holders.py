@@ -168,3 +168,25 @@ def test_husband_and_wife_side_by_side():
     got = [(h["role"], h["name"], h["birth_date"], h["id_number"]) for h in f["holders"].value]
     assert got == [("spouse", "PHAN ĐÌNH KHOA", "1990-02-01", "051090001234"),
                    ("spouse", "VÕ THỊ MAI", "1993-04-03", "051193004321")]
+
+
+def test_label_table_with_a_column_per_spouse():
+    rows = [(700, 1200, "Chồng"), (1500, 1200, "Vợ"),
+            (150, 1260, "Họ, chữ đệm, tên"), (700, 1260, "PHAN ĐÌNH KHOA"), (1500, 1260, "VÕ THỊ MAI"),
+            (150, 1320, "Ngày sinh"), (700, 1320, "01/02/1990"), (1500, 1320, "03/04/1993"),
+            (150, 1380, "Nơi cư trú"), (700, 1380, "thôn An Hải,"), (1500, 1380, "xã Bình Hải"),
+            (700, 1430, "xã Bình Châu")]
+    f = extract_fields([page(header() + body_and_signer() + rows)])
+    got = [(h["role"], h["name"], h["birth_date"], h["address"]) for h in f["holders"].value]
+    assert got == [("spouse", "PHAN ĐÌNH KHOA", "1990-02-01", "thôn An Hải, xã Bình Châu"),
+                   ("spouse", "VÕ THỊ MAI", "1993-04-03", "xã Bình Hải")]
+
+
+def test_label_value_table_with_the_value_in_the_next_cell():
+    rows = [(150, 1200, "Họ, chữ đệm, tên"), (900, 1200, "LÊ MINH ANH"),
+            (150, 1260, "Ngày, tháng, năm sinh"), (900, 1260, "02/09/2020"),
+            (150, 1320, "Số định danh cá nhân"), (900, 1320, "051220001234")]
+    f = extract_fields([page(header() + body_and_signer() + rows)])
+    (h,) = f["holders"].value
+    assert (h["name"], h["birth_date"], h["id_number"]) == ("LÊ MINH ANH", "2020-09-02",
+                                                            "051220001234")

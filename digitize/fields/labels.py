@@ -124,7 +124,8 @@ _ROLE_LABEL = re.compile(r"(" + ROLE_RE.pattern + r")(?=[ \t]*(?:\([^()\n]{0,40}
 # What may follow a label before its value: a role phrase, "(ghi bằng chữ in hoa)", "(nếu có)",
 # dot leaders, a colon.
 _PAREN = re.compile(r"\s*\([^()\n]{0,40}\)")
-_COLON = re.compile(r"[ \t]*[:;]?[ \t]*(?:\.{2,}[ \t]*|…+[ \t]*)?")
+# A label's colon; in a label | value table the rule between the cells stands for it.
+_COLON = re.compile(r"[ \t]*[:;|]?[ \t]*(?:\.{2,}[ \t]*|…+[ \t]*)?")
 
 
 @dataclass
@@ -263,8 +264,18 @@ def _finish(stream: Stream, kind: str, a: int, b: int) -> Label:
     if pm:
         pos = pm.end()
     cm = _COLON.match(f, pos)
-    colon = ":" in cm.group() or "." in cm.group()
+    colon = any(c in cm.group() for c in ":.|") or _cell_alone(stream, a, cm.end())
     return Label(kind, a, pos, cm.end(), role, colon)
+
+
+def _cell_alone(stream: Stream, a: int, b: int) -> bool:
+    """Is the label the whole of its segment, with its value in the next cell of the same row
+    (a label | value table: "Họ, chữ đệm, tên" ... "NGUYỄN VĂN A")?"""
+    k = stream.seg_index(a)
+    if stream.starts[k] != a or stream.text[b:stream.line_end(b)].strip() or k + 1 >= len(stream.segs):
+        return False
+    s, t = stream.segs[k], stream.segs[k + 1]
+    return t.page == s.page and t.x0 > s.x1 and min(s.y1, t.y1) - max(s.y0, t.y0) > 0.4 * s.height
 
 
 def _skip_blank(f: str, pos: int) -> int:

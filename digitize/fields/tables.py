@@ -18,7 +18,9 @@ from digitize.fields.text import Segment
 # ("Thửa" / "số"), so its first line is enough.
 _COLUMNS = (
     ("index", r"stt|so\s+tt|tt"),
-    ("name", r"ho\s*(?:,\s*chu\s+dem\s*,?\s*)?(?:va\s+)?ten|ten\s+(?:chu|nguoi)"),
+    ("name", r"ho\s*(?:,\s*chu\s+dem\s*,?\s*)?(?:va\s+)?ten|ten\s+(?:chu|nguoi)|nguoi\s+(?:su\s+dung"
+             r"|duoc\s+(?:cap|giao|thue|ho\s+tro|tro\s+cap)|so\s+huu|dung\s+ten)|chu\s+(?:ho|su\s+dung|so\s+huu)"
+             r"|ong\s*[(/]\s*ba\s*\)?|ba\s*[(/]\s*ong\s*\)?"),
     ("id", r"(?:so\s+)?(?:dinh\s+danh|cccd|cmnd|can\s+cuoc|giay\s+to|ho\s+chieu)"),
     ("birth", r"(?:ngay\s*,?\s*(?:thang\s*,?\s*)?)?nam\s+sinh|ngay\s+sinh|sinh\s+ngay"),
     ("sex", r"gioi\s+tinh"),
