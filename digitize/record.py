@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from digitize.discover import show_path
 from digitize.fields.model import Field
 from indexer.base import IndexDoc, IndexPage
 from ocr.errors import InputError
@@ -39,8 +40,8 @@ def copy_originals(staging: Path, files: list[Path],
         name = f"{i:03d}-{_safe_name(f.name)}" if len(files) > 1 else _safe_name(f.name)
         digest = copy_durable(f, staging / "original" / name)
         if expected is not None and digest != expected[i - 1]:
-            raise InputError(f"{_show(f)}: changed while it was being ingested; run again")
-        out.append({"name": name, "source_path": _show(f.absolute()), "sha256": digest,
+            raise InputError(f"{show_path(f)}: changed while it was being ingested; run again")
+        out.append({"name": name, "source_path": show_path(f.absolute()), "sha256": digest,
                     "size": f.stat().st_size})
     return out
 
@@ -132,10 +133,5 @@ def write_metadata(staging: Path, doc: dict[str, Any]) -> None:
 
 
 def _safe_name(name: str) -> str:
-    s = _show(name).replace("/", "_").replace("\\", "_")
+    s = show_path(name).replace("/", "_").replace("\\", "_")
     return s if s not in ("", ".", "..") else "file"
-
-
-def _show(p) -> str:
-    import os
-    return os.fsdecode(p).encode("utf-8", "backslashreplace").decode("utf-8")

@@ -129,10 +129,6 @@ class Catalogue:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM records").fetchone()[0]
 
-    def records_with_source(self, sha256: str) -> list[str]:
-        return [r[0] for r in self.db.execute(
-            "SELECT record_id FROM source_files WHERE sha256=?", (sha256,))]
-
     def records_with_fields(self, number: str, issued_date: str) -> list[str]:
         """Records whose extracted `number` and `issued_date` fields have these values."""
         return [r[0] for r in self.db.execute(

@@ -115,8 +115,3 @@ def token_ok(token: str) -> bool:
         if not is_syllable(part):
             return False
     return True
-
-
-def bad_tokens(text: str) -> list[str]:
-    """The tokens of `text` that are not Vietnamese syllables (nor acronyms, numbers)."""
-    return [t for t in text.split() if not token_ok(t)]
