@@ -21,6 +21,8 @@ from digitize.pipeline import DocOutcome, Ingestor, Store
 from indexer.base import Query, SearchResult
 from ocr.engine import find_tessdata
 from ocr.errors import OcrError
+from ocr.images import PDF_SUFFIXES
+from ocr.programs import missing_programs
 
 log = logging.getLogger(__name__)
 
@@ -307,6 +309,11 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
     if not docs and not failed:
         where = ", ".join(show_path(p) for p in paths) or show_path(manifest or "")
         raise NotFound(f"nothing to ingest in {where}: no PNG, JPEG, TIFF or PDF file")
+    if any(f.suffix.lower() in PDF_SUFFIXES for d in docs for f in d.files):
+        missing = missing_programs()
+        if missing:
+            raise DigitizeError(f"cannot read PDFs: {', '.join(missing)} not installed; run "
+                                "scripts/setup.sh")
     return _ingest(settings, docs, failed, bar)
 
 

@@ -7,7 +7,6 @@ lazily inside workers so memory never grows with the size of a batch or a docume
 from __future__ import annotations
 
 import re
-import subprocess
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ocr.errors import InputError
+from ocr.programs import ProgramError, ProgramTimeout, run_program
 from ocr.types import EncodedImage, PageImage
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
@@ -287,13 +287,11 @@ def _load_pdf_page(path: Path, index: int, timeout_s: float) -> PageImage:
     if not colour:
         args.append("-gray")
     try:
-        out = subprocess.run(args + [str(path)], capture_output=True, timeout=timeout_s,
-                             check=True).stdout
-    except subprocess.TimeoutExpired as e:
+        out = run_program(args + [str(path)], timeout_s)
+    except ProgramTimeout as e:
         raise InputError(f"{path}: rendering page {index + 1} timed out") from e
-    except subprocess.CalledProcessError as e:
-        raise InputError(f"{path}: cannot render page {index + 1} "
-                         f"({e.stderr.decode(errors='replace').strip()[:200]})") from e
+    except ProgramError as e:
+        raise InputError(f"{path}: cannot render page {index + 1} ({e})") from e
     arr = _parse_pnm(out, path, index)
     return PageImage(str(path), index, arr, dpi)
 

@@ -9,12 +9,12 @@ is OCR'd like a scan (control characters also made pdftotext's XML unparseable).
 from __future__ import annotations
 
 import re
-import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ocr.errors import InputError
+from ocr.programs import ProgramError, ProgramTimeout, run_program
 from ocr.types import Box, Word
 
 # Words typical of the e-signature stamp that Vietnamese signing software draws on a page.
@@ -33,13 +33,12 @@ def text_layer_words(pdf: Path, page_no: int, width_px: int, height_px: int,
     """Words of page `page_no` (1-based) of `pdf`, boxes scaled to a `width_px` x `height_px`
     raster of the page. Lines are numbered in pdftotext's reading order."""
     try:
-        out = subprocess.run(["pdftotext", "-q", "-f", str(page_no), "-l", str(page_no),
-                              "-bbox-layout", str(pdf), "-"],
-                             capture_output=True, timeout=timeout_s, check=True).stdout
-    except subprocess.TimeoutExpired as e:
+        out = run_program(["pdftotext", "-q", "-f", str(page_no), "-l", str(page_no),
+                           "-bbox-layout", str(pdf), "-"], timeout_s)
+    except ProgramTimeout as e:
         raise InputError(f"{pdf}: reading the text layer timed out") from e
-    except subprocess.CalledProcessError as e:
-        raise InputError(f"{pdf}: pdftotext failed: {e.stderr.decode(errors='replace').strip()}")
+    except ProgramError as e:
+        raise InputError(f"{pdf}: cannot read the text layer ({e})") from e
     xml = _XML_INVALID.sub("\ufffd", _strip_ns(out.decode("utf-8", errors="replace")))
     try:
         root = ET.fromstring(xml)
