@@ -190,3 +190,16 @@ def test_label_value_table_with_the_value_in_the_next_cell():
     (h,) = f["holders"].value
     assert (h["name"], h["birth_date"], h["id_number"]) == ("LÊ MINH ANH", "2020-09-02",
                                                             "051220001234")
+
+
+def test_label_table_read_as_one_line_per_row_with_rules():
+    rows = [(x, 1200 + 60 * i, t) for i, cells in enumerate([
+        ("Thông tin |", "Chồng |", "Vợ"),
+        ("Họ, chữ đệm, tên |", "| PHAN ĐÌNH KHOA |", "| VÕ THỊ MAI"),
+        ("Ngày sinh |", "01/02/1990 |", "| 03/04/1993"),
+        ("Số định danh cá nhân |", "|051090001234", "051193004321 |")])
+        for x, t in zip((150, 800, 1500), cells)]
+    f = extract_fields([page(header() + body_and_signer() + rows)])
+    got = [(h["role"], h["name"], h["birth_date"], h["id_number"]) for h in f["holders"].value]
+    assert got == [("spouse", "PHAN ĐÌNH KHOA", "1990-02-01", "051090001234"),
+                   ("spouse", "VÕ THỊ MAI", "1993-04-03", "051193004321")]

@@ -236,6 +236,7 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
             people.append(p)
         table_segs |= {k for kind, ks in cells.items() if kind != "_head" for k in ks}
     default = _default_role(stream)
+    from digitize.fields.label_tables import label_table_people
     found, used = label_table_people(stream, labels)
     people += found
     table_segs |= used
@@ -305,106 +306,6 @@ def _default_role(stream: Stream) -> str:
         if "ket hon" in s.folded and is_upper_line(s.text):
             return "spouse"
     return "holder"
-
-
-def label_table_people(stream: Stream, labels: list[Label]) -> tuple[list[dict], set[int]]:
-    """People of a label table with one value column per person ("Họ, chữ đệm, tên | NGUYỄN
-    VĂN A | TRẦN THỊ B", then "Ngày sinh | ... | ...", ...): (people, segments used). Each later
-    row's label cell names the attribute; its values go to the people by column; a row with an
-    empty label cell continues the values above (an address wrapped in its cell)."""
-    from digitize.fields.tables import _rows
-    at = {lb.start: lb for lb in labels}
-    rows = [sorted(r, key=lambda k: stream.segs[k].x0) for r in _rows(stream)]
-    people: list[dict] = []
-    used: set[int] = set()
-    r = 0
-    while r < len(rows):
-        row = rows[r]
-        lab = at.get(stream.starts[row[0]])
-        if lab is None or lab.kind != "name" or len(row) < 3 \
-                or stream.text[lab.value_start:stream.line_end(lab.value_start)].strip(" :|"):
-            r += 1
-            continue
-        names = [_name_at(stream, *_cell_span(stream, k)) for k in row[1:]]
-        if any(n is None for n in names):
-            r += 1
-            continue
-        cols = [(stream.segs[k].x0, stream.segs[k].x1) for k in row[1:]]
-        group = []
-        for k, (name, a, b), (x0, x1) in zip(row[1:], names, cols):
-            role = lab.role or _column_role(stream, rows[r - 1] if r else [], x0, x1) \
-                or _context_role(stream, labels, labels.index(lab), people) or _default_role(stream)
-            p = _new_person(stream, role, name, a, b, "table")
-            p["_seg"] = k
-            group.append(p)
-        used |= set(row)
-        last: dict[int, str] = {}
-        r += 1
-        while r < len(rows):
-            row = rows[r]
-            lb = at.get(stream.starts[row[0]])
-            first = stream.segs[row[0]]
-            label_cell = first.x1 < cols[0][0]
-            if lb is None and label_cell:
-                break  # text in the label column that is no label: the table is over
-            key = {"id": "id_number", "birth": "birth_date", "sex": "sex",
-                   "address": "address"}.get(lb.kind) if lb is not None and label_cell else None
-            values = row[1:] if label_cell else row
-            for k in values:
-                s = stream.segs[k]
-                i = max(range(len(cols)), key=lambda c: min(s.x1, cols[c][1]) - max(s.x0, cols[c][0]))
-                if min(s.x1, cols[i][1]) - max(s.x0, cols[i][0]) <= 0:
-                    continue
-                attr = key if label_cell else last.get(i)
-                if attr is None:
-                    continue
-                _cell_attribute(stream, group[i], attr, k)
-                last[i] = attr
-            used |= set(row)
-            r += 1
-        people += group
-    return people, used
-
-
-def _cell_attribute(stream: Stream, p: dict, attr: str, k: int) -> None:
-    """Read attribute `attr` of person p from table cell segment k (an address goes on over
-    the cells below)."""
-    a, e = _cell_span(stream, k)
-    if attr == "address":
-        raw = (p.get("_raw_address", "") + " " + stream.text[a:e]).strip()
-        ev = evidence(stream, a, e)
-        if p["address"] is not None:  # wrapped in its cell: one value, one box
-            old = p["evidence"]["address"]
-            ev["box"] = _union(old["box"], ev["box"]) if old["page"] == ev["page"] else old["box"]
-            ev["confidence"] = min(old["confidence"], ev["confidence"])
-            ev["needs_review"] = old["needs_review"] or ev["needs_review"]
-            ev["evidence"] = old["evidence"] + " / " + ev["evidence"]
-        if raw.strip(" ,;."):
-            p["_raw_address"] = raw
-            p["address"], p["evidence"]["address"] = raw.strip(" ,;."), ev
-        return
-    if p[attr] is not None:
-        return
-    if attr == "id_number":
-        got = _id_at(stream, a, e)
-        if got:
-            p.update(got[0])
-            p["evidence"]["id_number"] = got[1]
-        return
-    got = (_birth_at if attr == "birth_date" else _sex_at)(stream, a, e)
-    if got:
-        p[attr], p["evidence"][attr] = got
-
-
-def _column_role(stream: Stream, row: list[int], x0: float, x1: float) -> str | None:
-    """The role the header cell above a value column names ("Chồng", "Bên vợ")."""
-    for k in row:
-        s = stream.segs[k]
-        if min(s.x1, x1) - max(s.x0, x0) > 0:
-            r = role_in(s.text, s.folded)
-            if r:
-                return r
-    return None
 
 
 def _table_role(stream: Stream, cells: dict[str, list[int]]) -> str | None:
