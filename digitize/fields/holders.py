@@ -234,7 +234,8 @@ def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None =
         p = _table_person(stream, cells, _table_role(stream, cells))
         if p is not None:
             people.append(p)
-        table_segs |= {k for kind, ks in cells.items() if kind != "_head" for k in ks}
+        table_segs |= {stream.seg_index(c.a) for kind, cs in cells.items() if kind != "_head"
+                       for c in cs}
     default = _default_role(stream)
     from digitize.fields.label_tables import label_table_people
     found, used = label_table_people(stream, labels)
@@ -318,15 +319,6 @@ def _table_role(stream: Stream, cells: dict[str, list[int]]) -> str | None:
     return None
 
 
-def _cell_span(stream: Stream, k: int) -> tuple[int, int]:
-    """Stream offsets of table cell segment k without the rules OCR read at its edges ("|20",
-    "2 | TÔ NGỌC TOÀN": the row number and the rule before the name)."""
-    a = stream.starts[k]
-    t = stream.segs[k].text
-    lead = re.match(r"(?:\d{1,3}\s*[|\]\[)]\s*|[|\]\[(]\s*)*", t).end()
-    return a + lead, a + len(t.rstrip(" |[]"))
-
-
 def _union(b: list[int] | None, c: list[int] | None) -> list[int] | None:
     if not b or not c:
         return b or c
@@ -336,12 +328,11 @@ def _union(b: list[int] | None, c: list[int] | None) -> list[int] | None:
 def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None) -> dict | None:
     """A person from one table row: {label kind: segment indices of its cell}."""
     def span(kind: str) -> tuple[int, int]:
-        return _cell_span(stream, cells[kind][0])
+        return cells[kind][0].a, cells[kind][0].b
 
     parts = []
-    for k in cells["name"]:  # a name wrapped in its cell: one segment per line
-        a, e = _cell_span(stream, k)
-        got = _name_at(stream, a, e, 1 if parts else 2)
+    for c in cells["name"]:  # a name wrapped in its cell: one piece per line
+        got = _name_at(stream, c.a, c.b, 1 if parts else 2)
         if got is None:
             break
         parts.append(got)
@@ -368,9 +359,8 @@ def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None)
             if got:
                 p[key], p["evidence"][key] = got
     if "address" in cells:
-        parts = [stream.segs[k].text.strip(" |[]") for k in cells["address"]]
-        evs = [evidence(stream, stream.starts[k], stream.starts[k] + len(stream.segs[k].text))
-               for k in cells["address"]]
+        parts = [stream.text[c.a:c.b].strip(" |[]") for c in cells["address"]]
+        evs = [evidence(stream, c.a, c.b) for c in cells["address"]]
         value = " ".join(parts).strip(" ,;.")
         if value:
             ev = evs[0]

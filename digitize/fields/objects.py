@@ -177,11 +177,9 @@ def _capitals(stream: Stream, a: int, limit: int) -> tuple[str, dict] | None:
     return value, evidence(stream, a, words[-1][1])
 
 
-def _cell(stream: Stream, ks: list[int], rx: re.Pattern) -> tuple[str, dict] | None:
-    """A number standing alone in a table cell (its segments `ks`)."""
-    t = stream.segs[ks[0]].text
-    a = stream.starts[ks[0]] + len(t) - len(t.lstrip(" |[]("))
-    end = stream.starts[ks[0]] + len(t.rstrip(" |[])"))
+def _cell(stream: Stream, ks: list, rx: re.Pattern) -> tuple[str, dict] | None:
+    """A number standing alone in a table cell (its `tables.Piece`s `ks`)."""
+    a, end = ks[0].a, ks[0].b
     m = rx.match(stream.text, a, end)
     if not m or not re.search(r"[0-9]", m.group(1) if m.groups() else m.group()):
         return None
@@ -195,7 +193,7 @@ def _table_parcels(stream: Stream, rows: list[dict[str, list[int]]]) -> list[dic
     out = []
     for cells in rows:
         o = {"kind": "parcel", "parcel": None, "map_sheet": None, "area": None, "address": None,
-             "needs_review": False, "evidence": {}, "_at": stream.starts[cells["name"][0]]}
+             "needs_review": False, "evidence": {}, "_at": cells["name"][0].a}
         for kind, attr, rx in (("parcel", "parcel", _NUMBER), ("sheet", "map_sheet", _NUMBER),
                                ("area", "area", _AREA)):
             if kind in cells:
@@ -215,7 +213,8 @@ def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[
     objects: list[dict] = _table_parcels(stream, rows)
     orgs: list[dict] = []
     claimed: set[int] = set()
-    in_table = {k for cells in rows for ks in cells.values() for k in ks}
+    in_table = {stream.seg_index(c.a) for cells in rows for kind, cs in cells.items()
+                if kind != "_head" for c in cs}
     cur: dict | None = None
     org: dict | None = None
     for i, lab in enumerate(labels):

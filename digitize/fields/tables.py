@@ -108,9 +108,9 @@ def _cell_of(words) -> tuple[float, float, str]:
             " ".join(w.text.strip("|[](){}") for w in words).strip())
 
 
-def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
-    """Each data row of each table of people: {column kind: segment indices of its cell}; the
-    key "_head" holds the header row's segments."""
+def table_rows(stream: Stream) -> list[dict[str, list]]:
+    """Each data row of each table of people: {column kind: the `Piece`s of its cell, one per
+    line it wraps over}; the key "_head" holds the header row's segment indices."""
     rows = _rows(stream)
     out = []
     r = 0
@@ -143,22 +143,23 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
             kinds = [kind or _kind_of(t) for kind, t in zip(kinds, texts)]
             prev_y = max(stream.segs[k].y1 for k in rows[r])
             r += 1
-        table: list[dict[str, list[int]]] = []
+        table: list[dict[str, list]] = []
         while r < len(rows):
             segs = [stream.segs[k] for k in rows[r]]
             h = max(s.height for s in segs)
             if segs[0].page != page or min(s.y0 for s in segs) - prev_y > 3 * h:
                 break
-            cells: dict[str, list[int]] = {}
+            cells: dict[str, list] = {}
             fits = True
-            for k, s in zip(rows[r], segs):
-                kind = _under(stream, s, table[-1]) if table else None
-                col = _column(s, bounds)
+            for c in _pieces(stream, rows[r], bounds):
+                kind = _under(c, table[-1]) if table else None
+                col = _column(c, bounds)
                 if kind is None and col is None:
                     fits = False
                     break
-                cells.setdefault(kind or kinds[col] or f"col{col}", []).append(k)
-            wide = len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1] - bounds[0][0])
+                cells.setdefault(kind or kinds[col] or f"col{col}", []).append(c)
+            wide = len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1] - bounds[0][0]) \
+                and len(cells) < 2
             if not fits or wide:
                 break
             # a new person has a name and a number, date or ID beside it; a row of only name
@@ -166,25 +167,62 @@ def table_rows(stream: Stream) -> list[dict[str, list[int]]]:
             if not table or ("name" in cells and set(cells) - {"name", "address"}):
                 table.append(cells)
             else:  # a cell's text wrapped onto a row of its own
-                for kind, ks in cells.items():
-                    table[-1].setdefault(kind, []).extend(ks)
+                for kind, cs in cells.items():
+                    table[-1].setdefault(kind, []).extend(cs)
             prev_y = max(s.y1 for s in segs)
             r += 1
         out += [dict(cells, _head=head) for cells in table if "name" in cells]
     return out
 
 
-def _under(stream: Stream, s: Segment, above: dict[str, list[int]]) -> str | None:
-    """The column of the cell above that `s` overlaps most (cells are aligned with the data
+class Piece:
+    """A table cell's text: stream offsets [a, b) and its extent across the page."""
+
+    def __init__(self, a: int, b: int, x0: float, x1: float):
+        self.a, self.b, self.x0, self.x1 = a, b, x0, x1
+
+
+def _pieces(stream: Stream, row: list[int], bounds: list[tuple[float, float]]) -> list[Piece]:
+    """A data row's cells: its segments, each cut where OCR read a rule ("|") inside it when
+    it runs over more than one column ("|PHẠM THÙY | 080155079417 |295"); rules at the edges
+    of a cell are dropped."""
+    out = []
+    for k in row:
+        s = stream.segs[k]
+        base = stream.starts[k]
+        spans = [(0, len(s.text))]
+        whole = _column(Piece(0, 0, s.x0, s.x1), bounds)
+        if whole is None:
+            spans, pos = [], 0
+            for part in re.split(r"(\s*[|\[\]]\s*)", s.text):
+                if part.strip(" |[]"):
+                    spans.append((pos, pos + len(part)))
+                pos += len(part)
+        for a, b in spans:
+            t = s.text[a:b]
+            a += len(t) - len(t.lstrip(" |[]("))
+            lead = re.match(r"\d{1,3}\s*[|\])]\s*", s.text[a:b])  # the row number before a rule
+            a += lead.end() if lead else 0
+            b -= len(t) - len(t.rstrip(" |[])"))
+            ws = stream.words(base + a, base + b)[1]
+            if b > a and ws:
+                out.append(Piece(base + a, base + b, min(w.box.x0 for w in ws),
+                                 max(w.box.x1 for w in ws)))
+    return out
+
+
+def _under(c: Piece, above: dict[str, list]) -> str | None:
+    """The column of the cell above that `c` overlaps most (cells are aligned with the data
     above them more surely than with a centred header)."""
     best, share = None, 0.0
-    for kind, ks in above.items():
-        for k in ks:
-            t = stream.segs[k]
-            ov = min(s.x1, t.x1) - max(s.x0, t.x0)
+    for kind, cs in above.items():
+        if kind == "_head":
+            continue
+        for t in cs:
+            ov = min(c.x1, t.x1) - max(c.x0, t.x0)
             if ov > share:
                 best, share = kind, ov
-    return best if share >= 0.5 * min(s.x1 - s.x0, 1e9) else None
+    return best if share >= 0.5 * (c.x1 - c.x0) else None
 
 
 def _bounds(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -197,7 +235,7 @@ def _bounds(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def _column(s: Segment, bounds: list[tuple[float, float]]) -> int | None:
+def _column(s, bounds: list[tuple[float, float]]) -> int | None:
     """The column a segment belongs to: the one holding most of it."""
     best, share = None, 0.0
     for i, (lo, hi) in enumerate(bounds):
