@@ -37,7 +37,7 @@ from ocr.engine import EngineSettings, OcrEngine, make_engine
 from ocr.errors import InputError
 from ocr.handwriting import HandDigits
 from ocr.images import SourceInfo, load_staged_page, probe
-from ocr.pdfa import PdfPage
+from ocr.pdfa import PdfPage, VectorPdfaError
 from ocr.pdfa import warm_up as pdfa_warm_up
 from ocr.prepare import erase_rules
 from ocr.types import Box
@@ -59,6 +59,7 @@ class DocOutcome:
     pdf: str | None = None
     error: str | None = None
     text_paths: dict[str, int] = field(default_factory=dict)
+    pdfa_path: str | None = None     # vector (the original's pages) | raster (page images)
     blank_pages: list[int] = field(default_factory=list)  # reported, never dropped
     seconds: float = 0.0
     duplicate_of: str | None = None  # a stored re-scan: the record it probably duplicates
@@ -385,10 +386,7 @@ class Ingestor:
         if similar:
             doc["probable_duplicate_of"] = {"record_id": similar[0], "similarity": similar[1]}
         rec.write_page_texts(p.staging, texts)
-        pdf_pages = [PdfPage(Path(d.image_file).read_bytes(), d.width, d.height, d.dpi, d.colour,
-                             filter=d.image_filter, words=d.text.words) for d in pages]
-        rec.write_document_pdf(p.staging, pdf_pages, self.s.pdfa, doc)
-        del pdf_pages
+        doc.update(self._write_pdf(p, pages, files, doc))
         remove_tree(p.staging / "work")
         rec.write_metadata(p.staging, doc)
         with self.store.archive.commit_lock():
@@ -409,7 +407,28 @@ class Ingestor:
                 "probable_duplicate": p.record_id, "similarity": similar[1]}))
             out.duplicate_of = similar[0]
         out.status, out.pdf, out.text_paths = "stored", str(final / "document.pdf"), methods
+        out.pdfa_path = doc["pdfa_path"]
         out.blank_pages = [d.page_no for d in pages if d.text.blank]
+
+    def _write_pdf(self, p: _Pending, pages: list[PageDone], files: list[dict[str, Any]],
+                   doc: dict[str, Any]) -> dict[str, Any]:
+        """The record's PDF/A: a born-digital PDF (every page read from its text layer) keeps
+        its own vector pages where that gives a valid PDF/A; anything else, or a refusal, is
+        the page images under their text. Returns the metadata saying which path was taken."""
+        why = None
+        if len(files) == 1 and p.sources[0].kind == "pdf" \
+                and all(d.text.method == "text-layer" for d in pages):
+            try:  # from the archived copy, checked against the hash the record id came from
+                subs = rec.write_vector_document_pdf(
+                    p.staging, p.staging / "original" / files[0]["name"], self.s.pdfa, doc)
+                return {"pdfa_path": "vector", **({"pdfa_fonts_substituted": subs} if subs
+                                                  else {})}
+            except VectorPdfaError as e:
+                why = str(e)
+        pdf_pages = [PdfPage(Path(d.image_file).read_bytes(), d.width, d.height, d.dpi, d.colour,
+                             filter=d.image_filter, words=d.text.words) for d in pages]
+        rec.write_document_pdf(p.staging, pdf_pages, self.s.pdfa, doc)
+        return {"pdfa_path": "raster", **({"pdfa_vector_refused": why} if why else {})}
 
     def _archived(self, rid: str) -> bool:
         """Whether `rid` is completely archived: catalogued and its folder in place. A catalogue

@@ -97,7 +97,7 @@ def format_record(doc: dict[str, Any]) -> str:
     checks, summed up apart."""
     lines = [f"record   {doc['id']}", f"title    {doc.get('title', '')}",
              f"pages    {doc.get('page_count')}  ({json.dumps(doc.get('text_paths', {}))})",
-             f"pdf/a    {doc.get('pdf')}  (PDF/A-{doc.get('pdfa')})"]
+             f"pdf/a    {doc.get('pdf')}  (PDF/A-{doc.get('pdfa')}, {_pdfa_path(doc)})"]
     for f in doc.get("source_files", []):
         lines.append(f"original {f['name']}  sha256 {f['sha256'][:16]}…  from {f['source_path']}")
     if doc.get("dossiers"):
@@ -157,3 +157,13 @@ def _value(v: Any) -> str:
 def _when(at: str) -> str:
     """"2026-12-08T00:49:57+0000" -> "2026-12-08 00:49:57+0000"."""
     return at.replace("T", " ", 1)
+
+
+def _pdfa_path(doc: dict[str, Any]) -> str:
+    """How the PDF/A was made: the original's vector pages, or page images under their text."""
+    if doc.get("pdfa_path") == "vector":
+        subs = doc.get("pdfa_fonts_substituted")
+        return "vector pages of the original" + (f"; fonts substituted: {', '.join(subs)}"
+                                                 if subs else "")
+    refused = doc.get("pdfa_vector_refused")
+    return "page images" + (f"; vector refused: {refused}" if refused else "")

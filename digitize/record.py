@@ -14,7 +14,7 @@ from digitize.discover import show_path
 from digitize.fields.model import Field
 from indexer.base import IndexDoc, IndexPage
 from ocr.errors import InputError
-from ocr.pdfa import PdfMeta, PdfPage, write_pdfa
+from ocr.pdfa import PdfMeta, PdfPage, write_pdfa, write_vector_pdfa
 from ocr.types import PageText
 from storage.files import copy_durable
 
@@ -57,6 +57,13 @@ def write_page_texts(staging: Path, pages: list[PageText]) -> None:
 def write_document_pdf(staging: Path, pdf_pages: list[PdfPage], flavour: str,
                        doc: dict[str, Any]) -> None:
     write_pdfa(pdf_pages, staging / "document.pdf", flavour, pdf_meta(doc))
+
+
+def write_vector_document_pdf(staging: Path, source: Path, flavour: str,
+                              doc: dict[str, Any]) -> list[str]:
+    """The PDF/A of a born-digital PDF from its own vector pages (see ocr.pdfa.write_vector_pdfa);
+    the fonts the original did not embed, substituted. Raises VectorPdfaError."""
+    return write_vector_pdfa(source, staging / "document.pdf", flavour, pdf_meta(doc))
 
 
 def pdf_meta(doc: dict[str, Any]) -> PdfMeta:

@@ -1,4 +1,5 @@
-"""PDF/A assembly with pikepdf: one page per scan, the page image under an invisible text layer.
+"""PDF/A assembly with pikepdf: one page per scan, the page image under an invisible text layer;
+or, for a born-digital PDF, its own vector pages kept (`write_vector_pdfa`).
 
 The text layer uses a glyphless TrueType font (Tesseract's `pdf.ttf`, shipped by tesseract-ocr)
 as a CIDFontType2 with Identity-H encoding: each character code is the Unicode code point, so text
@@ -8,6 +9,9 @@ and validates what it wrote.
 """
 from __future__ import annotations
 
+import io
+import tempfile
+from collections import Counter
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +20,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, Stream
 
 from ocr.engine import find_tessdata
+from ocr.errors import InputError
+from ocr.pdftext import document_words
+from ocr.programs import ProgramError, run_program
 from ocr.types import Word
 
 GLYPH_WIDTH = 500  # pdf.ttf's single glyph: 1024 of 2048 units
@@ -161,6 +168,176 @@ def write_pdfa(pages: list[PdfPage], out: Path, flavour: str = "2b",
         pikepdf.pdfa.save(pdf, out, flavour, output_intent="sRGB")
 
 
+class VectorPdfaError(Exception):
+    """A born-digital PDF could not be kept as vector pages in a valid PDF/A; the caller
+    rasterises it instead. The message says why, in one line."""
+
+
+def write_vector_pdfa(src: Path, out: Path, flavour: str = "2b", meta: PdfMeta | None = None,
+                      timeout_s: float = 300) -> list[str]:
+    """Write a validated PDF/A of the born-digital PDF `src` to `out`, keeping its pages as they
+    are drawn (text as text, paths as paths): a third of the size of the rasterised copy.
+
+    poppler's `pdftocairo -pdf` rewrites the pages with every font embedded (subsets) and without
+    forms, actions, scripts or attachments; a font the original did not embed is replaced by the
+    metric-compatible one poppler picks, exactly as when the page is rasterised, and is named in
+    the list returned. Then two fixes pikepdf's validator asks for (an explicit /CIDToGIDMap
+    /Identity, the default it stands for; for PDF/A-1b, no page transparency group), and
+    `pikepdf.pdfa.save`, which writes XMP and OutputIntent and approves only what it knows to
+    conform. Raises VectorPdfaError when the result would not be a valid PDF/A (real
+    transparency in PDF/A-1b, an unknown construct, a rendering failure); nothing is left at
+    `out` then."""
+    if flavour not in ("1b", "2b"):
+        raise ValueError(f"unsupported PDF/A flavour {flavour!r}: use 1b or 2b")
+    try:
+        with Pdf.open(src) as original:
+            pages = len(original.pages)
+            substituted = unembedded_fonts(original)
+    except pikepdf.PdfError as e:
+        raise VectorPdfaError(f"cannot read: {_line(e)}") from e
+    with tempfile.TemporaryDirectory(prefix=".vector-", dir=out.parent) as tmp:
+        drawn = Path(tmp) / "drawn.pdf"
+        try:
+            drawn.write_bytes(run_program(["pdftocairo", "-pdf", "-origpagesizes", str(src), "-"],
+                                          timeout_s))
+        except ProgramError as e:
+            raise VectorPdfaError(_line(e)) from e
+        try:
+            lost = _text_lost(src, drawn)
+            if lost:
+                raise VectorPdfaError(lost)
+            with Pdf.open(drawn) as pdf:
+                if len(pdf.pages) != pages:
+                    raise VectorPdfaError(f"{len(pdf.pages)} pages drawn of {pages}")
+                _fix_for_validator(pdf, flavour)
+                _set_info(pdf, meta or PdfMeta())
+                with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+                    xmp.load_from_docinfo(pdf.docinfo, delete_missing=True)
+                pikepdf.pdfa.save(pdf, out, flavour, output_intent="sRGB")
+        except pikepdf.pdfa.PdfaError as e:
+            raise VectorPdfaError(_report_line(e.report)) from e
+        except (pikepdf.PdfError, ValueError) as e:
+            raise VectorPdfaError(_line(e)) from e
+    return substituted
+
+
+MIN_WORDS_KEPT = 0.98  # of the original's words, in the redrawn pages
+
+
+def _text_lost(src: Path, drawn: Path) -> str | None:
+    """Why the redrawn pages do not carry the original's text, or None. The cairo writer
+    drops invisible text (an OCR layer under a scan); a substituted font may split a rare
+    ligature, hence a small tolerance."""
+    try:
+        before, after = Counter(document_words(src)), Counter(document_words(drawn))
+    except InputError as e:
+        return f"cannot compare the text: {e}"
+    total = sum(before.values())
+    if not total:
+        return "the original has no text to keep"
+    kept = sum((before & after).values()) / total
+    if kept < MIN_WORDS_KEPT:
+        return f"text would be lost: {kept:.0%} of the original's {total} words kept"
+    return None
+
+
+def unembedded_fonts(pdf: Pdf) -> list[str]:
+    """Names of the fonts in `pdf` whose program is not embedded (Type3 fonts draw their
+    glyphs themselves and count as embedded)."""
+    names: set[str] = set()
+    for font in _fonts(pdf):
+        subtype = font.get("/Subtype")
+        if subtype == Name.Type3:
+            continue
+        if subtype == Name.Type0:
+            kids = font.get("/DescendantFonts")
+            font = kids[0] if isinstance(kids, Array) and len(kids) else font
+        desc = font.get("/FontDescriptor")
+        if not isinstance(desc, Dictionary) or not any(
+                k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            names.add(str(font.get("/BaseFont", "?")).lstrip("/"))
+    return sorted(names)
+
+
+def _fonts(pdf: Pdf) -> list[Dictionary]:
+    """Every font dictionary: indirect ones, and those written inline in a resource
+    dictionary of a page or of a form XObject."""
+    found = [o for o in pdf.objects if isinstance(o, Dictionary) and o.get("/Type") == Name.Font]
+    seen: set[tuple[int, int]] = set()
+    todo = [page.obj.get("/Resources") for page in pdf.pages]
+    while todo:
+        res = todo.pop()
+        if not isinstance(res, Dictionary):
+            continue
+        if res.is_indirect:
+            if res.objgen in seen:
+                continue
+            seen.add(res.objgen)
+        fonts = res.get("/Font")
+        if isinstance(fonts, Dictionary):
+            found += [f for f in fonts.values() if isinstance(f, Dictionary)
+                      and not f.is_indirect]
+        xobjects = res.get("/XObject")
+        if isinstance(xobjects, Dictionary):
+            todo += [x.get("/Resources") for x in xobjects.values()
+                     if isinstance(x, pikepdf.Stream) and x.get("/Subtype") == Name.Form]
+    return found
+
+
+def _fix_for_validator(pdf: Pdf, flavour: str) -> None:
+    for obj in pdf.objects:
+        if isinstance(obj, Dictionary) and obj.get("/Subtype") == Name.CIDFontType2 \
+                and "/CIDToGIDMap" not in obj:
+            obj.CIDToGIDMap = Name.Identity  # what its absence means
+    if flavour == "1b":
+        # cairo marks every page as a transparency group; real transparency (soft masks,
+        # alpha) is still there to be found, and refused, by the validator
+        for page in pdf.pages:
+            if "/Group" in page.obj:
+                del page.obj["/Group"]
+        for font in _fonts(pdf):
+            _add_charset(font)
+
+
+def _add_charset(font: Dictionary) -> None:
+    """PDF/A-1 asks a Type 1 font subset to list its glyphs (/CharSet); cairo's compact (CFF)
+    subsets do not. The names are read from the embedded program with fontTools."""
+    desc = font.get("/FontDescriptor")
+    program = desc.get("/FontFile3") if isinstance(desc, Dictionary) else None
+    if font.get("/Subtype") != Name.Type1 or "/CharSet" in desc or not isinstance(
+            program, pikepdf.Stream) or program.get("/Subtype") != Name.Type1C:
+        return
+    from fontTools.cffLib import CFFFontSet
+
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(program.read_bytes()), None)
+    names = [n for n in cff[cff.fontNames[0]].charset if n != ".notdef"]
+    desc.CharSet = pikepdf.String("".join("/" + n for n in names))
+
+
+def _set_info(pdf: Pdf, meta: PdfMeta) -> None:
+    for key in list(pdf.docinfo.keys()):
+        del pdf.docinfo[key]
+    info = {"/Title": meta.title, "/Subject": meta.subject, "/Author": meta.author,
+            "/Keywords": meta.keywords, "/Creator": "digitize", "/Producer": "digitize + pikepdf"}
+    info.update({f"/{k}": v for k, v in meta.extra.items()})
+    for k, v in info.items():
+        if v:
+            pdf.docinfo[k] = v
+
+
+def _report_line(report) -> str:
+    """One line of a pikepdf.pdfa report: the verdict and its first finding."""
+    summary = report.summary() if callable(report.summary) else report.summary
+    lines = [ln.strip() for ln in str(summary).splitlines() if ln.strip()]
+    return "; ".join(lines[:2])[:300]
+
+
+def _line(e: object) -> str:
+    lines = str(e).strip().splitlines()
+    return (lines[0] if lines else type(e).__name__)[:300]
+
+
 def update_metadata(src: Path, out: Path, meta: PdfMeta, flavour: str = "2b") -> None:
     """Copy the PDF/A `src` to `out` with new document metadata (Info and XMP), re-validated."""
     with Pdf.open(src) as pdf:
@@ -186,4 +363,4 @@ def pdfa_problem(path: Path, flavour: str) -> str | None:
         return f"cannot be validated: {e}"
     if report.verdict == "pass":
         return None
-    return f"PDF/A-{flavour} validation: {report.summary}"[:300]
+    return f"PDF/A-{flavour} validation: {_report_line(report)}"[:300]

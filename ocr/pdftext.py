@@ -88,3 +88,14 @@ def unmapped_share(words: list[Word]) -> float:
 
 def _strip_ns(xml: str) -> str:
     return re.sub(r'\sxmlns="[^"]+"', "", xml, count=1)
+
+
+def document_words(pdf: Path, timeout_s: float = 120) -> list[str]:
+    """Every word of `pdf`'s text (all pages, NFC), as pdftotext reads it. Raises InputError."""
+    try:
+        out = run_program(["pdftotext", "-q", "-enc", "UTF-8", str(pdf), "-"], timeout_s)
+    except ProgramTimeout as e:
+        raise InputError(f"{pdf}: reading the text timed out") from e
+    except ProgramError as e:
+        raise InputError(f"{pdf}: cannot read the text ({e})") from e
+    return unicodedata.normalize("NFC", out.decode("utf-8", errors="replace")).split()

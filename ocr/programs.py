@@ -1,4 +1,4 @@
-"""External programs (poppler's `pdftoppm` and `pdftotext`): the one place they are run.
+"""External programs (poppler's pdftoppm, pdftotext and pdftocairo): the one place they run.
 
 Every run has a timeout, a fixed environment (the C.UTF-8 locale, so messages and text output
 do not change with the officer's settings) and no standard input; a zero exit status counts only
@@ -13,7 +13,8 @@ import subprocess
 from ocr.errors import OcrError
 
 # program -> the Debian package that installs it (scripts/setup.sh installs them)
-PROGRAMS = {"pdftoppm": "poppler-utils", "pdftotext": "poppler-utils"}
+PROGRAMS = {"pdftoppm": "poppler-utils", "pdftotext": "poppler-utils",
+            "pdftocairo": "poppler-utils"}
 # Passed through: where programs are, and where fontconfig keeps its cache (without it, poppler
 # rescans every font on each run).
 _PASSED = ("PATH", "HOME", "TMPDIR", "XDG_CACHE_HOME", "FONTCONFIG_FILE", "FONTCONFIG_PATH")
