@@ -645,3 +645,28 @@ def test_a_mangled_first_letter_is_mended_keeping_the_marks_read(text, want):
     the list's "Trình"), and a result that is no listed surname as read is not taken."""
     from digitize.fields.blocks import name_words
     assert name_words(text, mend=True) == want
+
+
+def test_date_line_with_a_misread_keyword_and_not_a_sentence_date():
+    lines = [l if l[2] != "Quảng Ngãi, ngày" else (*l[:2], "Quảng Ngãi, ngàu")
+             for l in header() + body_and_signer()]
+    lines.append((450, 1160, "Căn cứ Nghị định ngày 19 tháng 6 năm 2015;"))
+    f = extract_fields([page(lines)])
+    assert f["issued_date"].value == "2025-02-05" and f["place"].value == "Quảng Ngãi"
+    assert f["doc_type"].value == "QUYẾT ĐỊNH"
+
+
+def test_result_form_date_above_the_signature():
+    """An extract prints no date in its header; "<place>, ngày ..." stands above the signer, and
+    a date inside a labelled line ("Ngày, tháng, năm sinh: ... ngày 13 tháng 01 năm 2014") is
+    no date of issue."""
+    lines = [(400, 300, "ỦY BAN NHÂN DÂN"), (1150, 300, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+             (400, 370, "THÀNH PHỐ HỘI AN"), (1300, 370, "Độc lập - Tự do - Hạnh phúc"),
+             (400, 480, "Số: 1468/TLKS-BS"), (950, 650, "TRÍCH LỤC KHAI SINH"),
+             (300, 800, "Ngày, tháng, năm sinh: 13/01/2014; ghi bằng chữ: ngày 13 tháng 01 năm 2014"),
+             (1300, 1900, "Hội An, ngày 10 tháng 4 năm 2025"),
+             (1450, 1960, "NGƯỜI KÝ TRÍCH LỤC"), (1450, 2300, "Bùi Hồng Phương")]
+    f = extract_fields([page(lines)])
+    assert f["issued_date"].value == "2025-04-10" and f["place"].value == "Hội An"
+    assert f["doc_type"].value == "TRÍCH LỤC KHAI SINH"
+    assert f["signer_title"].value == "NGƯỜI KÝ TRÍCH LỤC"

@@ -31,9 +31,11 @@ SECRECY = ("TUYỆT MẬT", "TỐI MẬT", "MẬT")
 _TITLE_WORDS = tuple((
     "TM. KT. TL. TUQ. Q. ỦY BAN NHÂN DÂN HỘI ĐỒNG CHỦ TỊCH PHÓ GIÁM ĐỐC CHÁNH VĂN PHÒNG "
     "TRƯỞNG BAN SỞ TỈNH HUYỆN XÃ PHƯỜNG THỊ TRẤN TRẠM CỤC CHI NGÀNH TRA THANH BỘ VIỆN "
-    "HIỆU QUYỀN ĐOÀN ĐẢNG ỦY KHỐI TỔNG THƯỜNG TRỰC").split())
+    "HIỆU QUYỀN ĐOÀN ĐẢNG ỦY KHỐI TỔNG THƯỜNG TRỰC "
+    # who signs the civil-status and certifying forms (Circular 04/2020/TT-BTP and others)
+    "NGƯỜI KÝ TRÍCH LỤC CÔNG CHỨC TƯ PHÁP - HỘ TỊCH").split())
 _TITLE_START = re.compile(r"^(tm|kt|tl|tuq|q)\s*\.")
-_POSITION = re.compile(r"chu\s+tich|giam\s+doc|truong(\s+ban|\s+phong)?$|chanh\s+van\s+phong|"
+_POSITION = re.compile(r"nguoi\s+ky\b|cong\s+chuc\s+tu\s+phap|chu\s+tich|giam\s+doc|truong(\s+ban|\s+phong)?$|chanh\s+van\s+phong|"
                        r"bi\s+thu|chanh\s+thanh\s+tra|cuc\s+truong|vien\s+truong|thu\s+truong|"
                        r"hieu\s+truong|bo\s+truong|truong\s+ban|chanh\s+an|vien\s+truong")
 

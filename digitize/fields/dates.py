@@ -13,7 +13,8 @@ from digitize.fields.text import Segment, blank_box, clean_spaces, union_box
 from ocr.types import Box, Word
 
 # On the folded text: "ngay" .. "thang" .. "nam"; OCR glues words ("ngày04", "thángØ?").
-DATE_RE = re.compile(r"ngay\s*(?P<d>[^\s]*?)\s*thang\s*(?P<m>[^\s]*?)\s*nam\s*(?P<y>\S+)")
+# OCR misreads the keyword's last letter at times ("ngàu", "ngàv").
+DATE_RE = re.compile(r"nga[yuv]\s*(?P<d>[^\s]*?)\s*thang\s*(?P<m>[^\s]*?)\s*nam\s*(?P<y>\S+)")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "Ø": "0", "ø": "0", "l": "1", "I": "1", "i": "1", "|": "1"})
 MIN_YEAR = 1945
 
@@ -45,12 +46,28 @@ class DateReading:
             return None
 
 
-def find_date_line(segs: list[Segment]) -> tuple[Segment, re.Match] | None:
+def find_date_line(segs: list[Segment], need_place: bool = False
+                   ) -> tuple[Segment, re.Match] | None:
+    """The first line that reads "<place>, ngày .. tháng .. năm ..", the place being a few words
+    without digits or (unless `need_place`) absent: a date inside a sentence ("Căn cứ Luật ...
+    ngày 19 tháng 6 năm 2015", "Ngày, tháng, năm sinh: 13/01/2014; ghi bằng chữ: ngày 13 ...")
+    is no date of issue."""
     for s in segs:
         m = DATE_RE.search(s.folded)
-        if m:
+        if (m and _place_like(s.text[:m.start()], need_place)
+                and re.match(r"[\dOoIlØ]", m.group("y"))):  # not a label "Ngày, tháng, năm sinh:"
             return s, m
     return None
+
+
+def _place_like(prefix: str, need_place: bool) -> bool:
+    """Is `prefix` (the text before "ngày") a place: a few words with no digit, ending with a
+    comma or all capitalised?"""
+    words = prefix.strip(" ,.;:").split()
+    if not words:
+        return not need_place
+    return (len(words) <= 5 and not re.search(r"[\d/:;]", prefix)
+            and (prefix.rstrip().endswith(",") or all(w[:1].isupper() for w in words)))
 
 
 def _part(seg: Segment, m: re.Match, name: str, lo: int, hi: int, anchor: tuple[int, int],

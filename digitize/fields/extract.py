@@ -82,6 +82,11 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
         dseg, m = dfound
         date_fields(out, read_date(dseg, m), reread)
         bottom = max(bottom, dseg.y1)
+    else:
+        # Result forms (extracts, certificates) put "<place>, ngày ..." above the signature.
+        dfound = find_date_line([s for s in segs if s.cx >= sx], need_place=True)
+        if dfound:
+            date_fields(out, read_date(*dfound), reread)
 
     number_top = num_seg.y0 if num_seg else (bottom if bottom else 0.3 * H)
     lines = B.issuer_lines(segs, sx, motto, number_top)
