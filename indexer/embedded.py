@@ -65,6 +65,7 @@ FIELD_BONUS = 10.0  # the record's own document number / person ID is in the que
 COUNT_CAP = 2_000  # matching pages counted per query (total beyond it is a lower bound)
 RANK_CAP = 300  # newest matching pages scored per query
 PAIR_WINDOW = 24  # word adjacency (PHRASE_BONUS) is read from the text of at most this many pages
+PHRASE_READ = 16  # in a larger window, the best pages read for the query's phrases
 PER_RECORD_MAX = 300  # filters selecting at most this many records are searched per record
 FUZZY_MAX = 8  # edit-distance-1 variants of a query word tried: this many common, this many rare
 FUZZY_RARE_DF = 3  # a variant on at most this many pages is likely OCR damage of the word,
@@ -276,20 +277,20 @@ class EmbeddedIndex(PersonSearch):
                 keys |= {("p", tn.norm_id(str(p))) for p in f.get("person_ids") or []}
                 keys |= {("w", w) for p in f.get("persons") or []
                          for w in tn.folded_tokens(str(p), extras=False)}
-                keys |= {("t", m.value) for p in doc.pages for m in tn.id_mentions(tn.nfc(p.text))}
-                db.executemany("INSERT OR IGNORE INTO keys VALUES(?,?,?)",
-                               [(k, v, rid) for k, v in keys if v])
                 prow, frow, erow = [], [], []
                 for p in doc.pages:
                     text = tn.nfc(p.text)
                     if not 0 < p.page <= MASK:
                         raise ValueError(f"{doc.record_id}: page {p.page} outside 1..{MASK}")
                     fo, ex = self._terms(text)
+                    keys |= {("t", m.value) for m in tn.id_mentions(text)}
                     pid = _pid(rid, p.page)
                     prow.append(((rid << SHIFT) | p.page, self._zip(text)))
                     frow.append((pid, fo))
                     erow.append((pid, ex))
                     df.update(self._words(fo))
+                db.executemany("INSERT OR IGNORE INTO keys VALUES(?,?,?)",
+                               [(k, v, rid) for k, v in keys if v])
                 db.executemany("INSERT OR REPLACE INTO pages VALUES(?,?)", prow)
                 frows += frow
                 erows += erow
@@ -447,12 +448,10 @@ class EmbeddedIndex(PersonSearch):
             cut = rows[-1][0] | MASK
         scores = self._scores(rows, units, marks, variants, rids)
         named = self._field_bonus(units, {_rid(r) for r in scores})
-        names = self._name_bonus(units, marks, {_rid(r) for r in scores})
         res.named = bool(named)
         ranked: dict[int, list] = {}
         for r, sc in scores.items():
             sc += FIELD_BONUS if _rid(r) in named else 0.0
-            sc += NAME_BONUS if _rid(r) in names else 0.0
             rec = ranked.setdefault(_rid(r), [sc, {}])
             rec[1][r & MASK] = sc
             rec[0] = max(rec[0], sc)
@@ -489,6 +488,9 @@ class EmbeddedIndex(PersonSearch):
             for r in have or ():
                 if r in scores:
                     scores[r] += bonus
+        named = self._name_bonus(units, marks, {_rid(r) for r in scores})
+        for r in scores:
+            scores[r] += NAME_BONUS if _rid(r) in named else 0.0
         pairs = self._pairs(units, variants)
         phrases = self._exact_phrases(units) if marks else []
         if (pairs or phrases) and len(rows) <= PAIR_WINDOW:
@@ -503,29 +505,24 @@ class EmbeddedIndex(PersonSearch):
                 scores[r] += sum(EXACT_PAIR_BONUS * (len(ph) - 1) for ph in phrases
                                  if _contains(ex, ph))
         elif pairs or phrases:
-            self._window_phrases(rows, units, phrases, scores, rids)
+            self._window_phrases(rows, units, phrases, scores)
         return scores
 
     def _window_phrases(self, rows: list[tuple], units: list[tn.QueryUnit],
-                        phrases: list[list[str]], scores: dict[int, float],
-                        rids: list[int] | None) -> None:
-        """Phrase bonuses where too many pages match to read them all: each run of query words
-        looked up as an FTS5 phrase among the window's pages (PHRASE_BONUS per pair), then the
-        newest PAIR_WINDOW pages holding a phrase read for it with the query's marks."""
-        found: dict[int, None] = {}
-        for run in word_runs(units):
-            have = [r for (r,) in self._rows(f"SELECT rowid FROM fo WHERE fo MATCH ?"
-                                             f"{self._window(rows, run[0])}{{rng}}",
-                                             [_q(run)], rids) if r in scores]
-            for r in have:
-                scores[r] += PHRASE_BONUS * (len(run) - 1)
-            found.update(dict.fromkeys(have))
-        quoted = any(len(u.exact) > 1 and not u.number for u in units)
-        cands = sorted(found) if not quoted else [r for (r,) in rows]
-        for r in cands[:PAIR_WINDOW] if phrases else ():
-            ex = tn.exact_tokens(self._page_text(_rid(r), r & MASK), extras=False)
+                        phrases: list[list[str]], scores: dict[int, float]) -> None:
+        """Phrase bonuses where too many pages match to read them all: the PHRASE_READ best
+        pages so far (newest first among equals) are read for each run of query words
+        (PHRASE_BONUS per pair) and for it with the query's marks (EXACT_PAIR_BONUS per pair).
+        An FTS5 phrase query, even bounded to the window, reads the position lists of every
+        common word: slower than reading a few pages."""
+        runs = [" ".join(r) for r in word_runs(units)]
+        top = sorted((r for (r,) in rows), key=lambda r: (-scores[r], r))[:PHRASE_READ]
+        for r in top:
+            text = self._page_text(_rid(r), r & MASK)
+            scores[r] += sum(PHRASE_BONUS * run.count(" ") for run in runs
+                             if tn.find_phrase(text, run, False))
             scores[r] += sum(EXACT_PAIR_BONUS * (len(ph) - 1) for ph in phrases
-                             if _contains(ex, ph))
+                             if tn.find_phrase(text, " ".join(ph), True))
 
     @staticmethod
     def _exact_phrases(units: list[tn.QueryUnit]) -> list[list[str]]:
@@ -694,7 +691,7 @@ class EmbeddedIndex(PersonSearch):
             # matched as typed shows the words typed ("an", not the "Căn" near it)
             fo = fo_terms | (fuzzy_terms if m is not match else set())
             text = self._page_text(rid, best[0])
-            snip, at = tn.snippet(text, ex_terms, fo), tn.best_line(text, ex_terms, fo)
+            snip, at = tn.snippet_line(text, ex_terms, fo)
             where_ = LineMatch(best[0], *at) if at else None
             if query.person_id or query.person:  # show the person's line if the text has it
                 found = self._locate(rid, query, [best[0]])

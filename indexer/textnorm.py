@@ -15,8 +15,10 @@ Changing anything here changes index tokens: bump `NORM_VERSION` so indexes get 
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -248,12 +250,18 @@ def norm_id(s: str) -> str:
     return "".join(c for c in t.translate(_ID_DIGITS) if c.isdigit())
 
 
-# A printed group of an ID: digits, with O/o for 0 and l/I/| for 1 as OCR reads them.
-_ID_GROUP_RE = re.compile(r"[0-9OoIl|]+")
+# A printed group of an ID, a whole word (or a whole part between dots/dashes): digits, with
+# O/o for 0 and l/I/| for 1 as OCR reads them.
+_ID_GROUP_RE = re.compile(r"(?<![^\W_])[0-9OoIl|]+(?![^\W_])")
 # What may stand between two groups of one printed ID: a space or two, a dot or a dash.
 _ID_GAP_RE = re.compile(r"[ \t]{1,2}|[ \t]?[.\-][ \t]?")
 _ID_LENGTHS = (9, 12)  # CMND, CCCD / số định danh cá nhân
-_PASSPORT_TEXT_RE = re.compile(r"(?<![^\W_])[A-Z][ \t]?\d{7}(?![^\W_])")
+_ID_MIN_DIGITS = 5  # real digits an ID must show (the rest may be O/l/I read for 0/1)
+# Where to look: stretches of digits and what may be read for them or stand between them (one
+# cheap expression over the page; the group rules above run on these stretches only).
+_ID_REGION_RE = re.compile(r"\d[\dOoIl|. \t\-]*")
+_ID_LEFT = frozenset("OoIl|. \t-")  # a stretch also takes these on its left ("O34O 85OO")
+_PASSPORT_TEXT_RE = re.compile(r"[A-Z][ \t]?\d{7}(?![^\W_])")
 
 
 @dataclass(frozen=True)
@@ -266,26 +274,38 @@ class IdMention:
     end: int
 
 
-_ID_MIN_DIGITS = 5  # real digits an ID must show (the rest may be O/l/I read for 0/1)
-
-
-def _id_chains(line: str) -> list[list[tuple[str, int, int, int]]]:
-    """Runs of digit groups that may be one printed ID: [(digits, real digits, start, end)]
-    per run. A group is a whole word (or a whole part between dots/dashes)."""
+def _id_chains(text: str) -> list[list[tuple[str, int, int, int]]]:
+    """Runs of digit groups on one line that may be one printed ID:
+    [(digits, real digits, start, end)] per run, offsets in `text`."""
     chains: list[list[tuple[str, int, int, int]]] = []
-    prev_end = -1
-    for m in _ID_GROUP_RE.finditer(line):
-        s, e = m.span()
-        if (s and line[s - 1].isalnum()) or (e < len(line) and line[e].isalnum()):
+    for r in _ID_REGION_RE.finditer(text):
+        start = r.start()
+        while start and r.start() - start < 16 and text[start - 1] in _ID_LEFT:
+            start -= 1
+        if r.end() - start < _ID_LENGTHS[0] or \
+                sum(c.isdigit() for c in r.group()) < _ID_MIN_DIGITS:
             continue
-        g = m.group()
-        item = (g.translate(_ID_DIGITS), sum(c.isdigit() for c in g), s, e)
-        if chains and _ID_GAP_RE.fullmatch(line[prev_end:s]):
+        lo = max(0, start - 1)  # one character each side: is a group part of a word?
+        region = text[lo:r.end() + 1]
+        prev_end = -1
+        new = True
+        for m in _ID_GROUP_RE.finditer(region):
+            s, e = m.span()
+            g = m.group()
+            item = (g.translate(_ID_DIGITS), sum(c.isdigit() for c in g), lo + s, lo + e)
+            if new or not _ID_GAP_RE.fullmatch(region, prev_end, s):
+                chains.append([])
             chains[-1].append(item)
-        else:
-            chains.append([item])
-        prev_end = e
-    return chains
+            prev_end, new = e, False
+    return [c for c in chains if sum(g[1] for g in c) >= _ID_MIN_DIGITS]
+
+
+def _line_span(text: str, start: int, end: int) -> tuple[int, int, int]:
+    """(1-based line, start, end in that line) of a span of `text` (cut at the line's end)."""
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", start)
+    le = len(text) if le < 0 else le
+    return text.count("\n", 0, start) + 1, start - ls, min(end, le) - ls
 
 
 def id_mentions(text: str) -> list[IdMention]:
@@ -297,21 +317,24 @@ def id_mentions(text: str) -> list[IdMention]:
     strings ("9034085001234") are not cut into IDs. Passport numbers (a capital letter and 7
     digits) are found too."""
     out: list[IdMention] = []
-    for ln, line in enumerate(text.split("\n"), start=1):
-        for chain in _id_chains(line):
-            n = len(chain)
-            spans = [(0, n)] + [(0, k) for k in range(1, n)] + [(k, n) for k in range(1, n)]
-            seen: set[str] = set()
-            for a, b in spans:
-                digits = "".join(g[0] for g in chain[a:b])
-                real = sum(g[1] for g in chain[a:b])
-                if len(digits) in _ID_LENGTHS and real >= _ID_MIN_DIGITS and digits not in seen:
-                    seen.add(digits)
-                    out.append(IdMention(digits, ln, chain[a][2], chain[b - 1][3]))
-                if a == 0 and b == n and len(digits) in _ID_LENGTHS:
-                    break  # the whole run is the ID: its parts are not
-        for m in _PASSPORT_TEXT_RE.finditer(line):
-            out.append(IdMention(norm_id(m.group()), ln, m.start(), m.end()))
+    for chain in _id_chains(text):
+        n = len(chain)
+        spans = [(0, n)] + [(0, k) for k in range(1, n)] + [(k, n) for k in range(1, n)]
+        seen: set[str] = set()
+        for a, b in spans:
+            digits = "".join(g[0] for g in chain[a:b])
+            if len(digits) not in _ID_LENGTHS:
+                continue
+            if sum(g[1] for g in chain[a:b]) >= _ID_MIN_DIGITS and digits not in seen:
+                seen.add(digits)
+                out.append(IdMention(digits, *_line_span(text, chain[a][2], chain[b - 1][3])))
+            if (a, b) == (0, n):
+                break  # the whole run is the ID: its parts are not
+    for m in _PASSPORT_TEXT_RE.finditer(text):
+        if m.start() and text[m.start() - 1].isalnum():
+            continue
+        out.append(IdMention(norm_id(m.group()), *_line_span(text, m.start(), m.end())))
+    out.sort(key=lambda m: (m.line, m.start))
     return out
 
 
@@ -326,13 +349,52 @@ def _line_tokens(text: str) -> list[tuple[str, str, int, int, int]]:
     return out
 
 
+def _build_letter_classes() -> dict[str, str]:
+    """For each ASCII letter, a regex class of every letter that folds to it ("d": dđĐD...)."""
+    groups: dict[str, set[str]] = {c: {c, c.upper()} for c in "abcdefghijklmnopqrstuvwxyz"}
+    for cp, base in _FOLD_TABLE.items():
+        if base in groups:
+            groups[base].add(chr(cp))
+    return {k: "[" + "".join(sorted(v)) + "]" for k, v in groups.items()}
+
+
+_LETTER_CLASSES = _build_letter_classes()
+
+
+@lru_cache(maxsize=4096)
+def _phrase_re(folded: tuple[str, ...]) -> re.Pattern:
+    """A folded phrase as a regex over NFC text, diacritics and case ignored."""
+    words = ["".join(_LETTER_CLASSES.get(c, re.escape(c)) for c in w) for w in folded]
+    return re.compile(r"[\W_]+".join(words))
+
+
 def find_phrase(text: str, phrase: str, exact_marks: bool) -> tuple[int, int, int] | None:
     """(line, start, end) of the first place where `phrase` stands in `text` as a sequence of
     words: with the phrase's own marks (tone placement aside) when `exact_marks`, else
-    diacritics ignored. A phrase running onto the next line is reported on its first line."""
+    diacritics ignored. A phrase running onto the next line is reported on its first line.
+
+    Looked for with one regular expression that ignores marks, and only the places found are
+    read with their marks (pages are long, names short)."""
     ex = exact_tokens(phrase, extras=False)
     if not ex:
         return None
+    text = nfc(text)
+    if any(c.isdigit() for c in phrase):  # digit tokens read O as 0: go token by token
+        return _find_phrase_tokens(text, ex, exact_marks)
+    pat = _phrase_re(tuple(fold_tokens(ex)))
+    m = pat.search(text)
+    while m:
+        s, e = m.span()
+        whole = not (s and text[s - 1].isalnum()) and not (e < len(text) and text[e].isalnum())
+        if whole and (not exact_marks or exact_tokens(text[s:e], extras=False) == ex):
+            return _line_span(text, s, e)
+        m = pat.search(text, s + 1)
+    return None
+
+
+def _find_phrase_tokens(text: str, ex: list[str], exact_marks: bool
+                        ) -> tuple[int, int, int] | None:
+    """`find_phrase` token by token (for text whose folded form changes length)."""
     want = ex if exact_marks else fold_tokens(ex)
     col = 0 if exact_marks else 1
     toks = _line_tokens(text)
@@ -354,18 +416,6 @@ def name_matches(name: str, candidate: str, exact_marks: bool) -> bool:
         a, b = fold_tokens(a), fold_tokens(b)
     n = len(a)
     return bool(a) and any(b[i:i + n] == a for i in range(len(b) - n + 1))
-
-
-def best_line(text: str, ex: set[str], fo: set[str]) -> tuple[int, str] | None:
-    """(1-based line, its text) of the line holding the most words that match the query's
-    exact (`ex`) or folded (`fo`) terms, the same rule `snippet` marks words by."""
-    best, top = None, 0
-    for ln, line in enumerate(text.split("\n"), start=1):
-        n = sum(not ex.isdisjoint(e) or not fo.isdisjoint(f)
-                for e, f in map(_word_forms, line.split()))
-        if n > top:
-            best, top = (ln, " ".join(line.split())), n
-    return best
 
 
 def mark_span(line: str, start: int, end: int) -> str:
@@ -437,11 +487,27 @@ def _word_forms(word: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def snippet(text: str, ex: set[str], fo: set[str], width: int = 24) -> str:
     """A window of `width` words around the densest matches, matches marked [like this]."""
+    return snippet_line(text, ex, fo, width)[0]
+
+
+def snippet_line(text: str, ex: set[str], fo: set[str], width: int = 24
+                 ) -> tuple[str, tuple[int, str] | None]:
+    """`snippet`, and (1-based line, its text, whitespace collapsed) of the line holding the
+    most words that match the query's exact (`ex`) or folded (`fo`) terms (None: no word does)."""
     words = list(re.finditer(r"\S+", text))
     marks = [not ex.isdisjoint(e) or not fo.isdisjoint(f)
              for e, f in map(_word_forms, (w.group() for w in words))]
     if not words:
-        return ""
+        return "", None
+    per_line: Counter[int] = Counter()
+    starts = [m.start() for m in re.finditer("\n", text)]
+    for w, m in zip(words, marks):
+        if m:
+            per_line[bisect.bisect(starts, w.start())] += 1
+    line = None
+    if per_line:
+        top_line = min(per_line, key=lambda k: (-per_line[k], k))
+        line = (top_line + 1, " ".join(text.split("\n")[top_line].split()))
     best, run, top = 0, 0, 0
     for i, m in enumerate(marks):  # window [i - width + 1, i] with the most marks
         run += m - (marks[i - width] if i >= width else 0)
@@ -451,4 +517,5 @@ def snippet(text: str, ex: set[str], fo: set[str], width: int = 24) -> str:
         best = max(0, marks.index(True, best) - 4)
     out = [("[" + w.group() + "]") if marks[i] else w.group()
            for i, w in enumerate(words[best:best + width], start=best)]
-    return ("… " if best else "") + " ".join(out) + (" …" if best + width < len(words) else "")
+    snip = ("… " if best else "") + " ".join(out) + (" …" if best + width < len(words) else "")
+    return snip, line
