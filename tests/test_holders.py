@@ -203,3 +203,26 @@ def test_label_table_read_as_one_line_per_row_with_rules():
     got = [(h["role"], h["name"], h["birth_date"], h["id_number"]) for h in f["holders"].value]
     assert got == [("spouse", "PHAN ĐÌNH KHOA", "1990-02-01", "051090001234"),
                    ("spouse", "VÕ THỊ MAI", "1993-04-03", "051193004321")]
+
+
+def test_identity_paper_named_in_its_cell():
+    rows = [(x, 1200 + 60 * i, t) for i, cells in enumerate([
+        ("Thông tin", "Bên chồng", "Bên vợ"),
+        ("Họ, chữ đệm, tên", "PHAN ĐÌNH KHOA", "VÕ THỊ MAI"),
+        ("Giấy tờ tùy thân", "CCCD số 051090001234", "Hộ chiếu số C1234567")])
+        for x, t in zip((150, 800, 1500), cells)]
+    f = extract_fields([page(header() + body_and_signer() + rows)])
+    got = [(h["role"], h["id_number"], h["id_kind"]) for h in f["holders"].value]
+    assert got == [("spouse", "051090001234", "cccd"), ("spouse", "C1234567", "passport")]
+
+
+def test_holders_table_of_a_certificate_with_titles():
+    rows = [(x, 1200 + 60 * i, t) for i, cells in enumerate([
+        ("STT", "Ông/Bà", "Họ và tên", "Năm sinh", "Giấy tờ nhân thân"),
+        ("1", "Ông", "NGUYỄN VĂN AN", "1970", "CCCD số 051070001234"),
+        ("2", "Bà", "TRẦN THỊ BÌNH", "1972", "CMND số 212345678")])
+        for x, t in zip((60, 250, 550, 1100, 1450), cells)]
+    f = extract_fields([page(header() + body_and_signer() + rows)])
+    got = [(h["name"], h["birth_date"], h["id_number"]) for h in f["holders"].value]
+    assert got == [("NGUYỄN VĂN AN", "1970", "051070001234"),
+                   ("TRẦN THỊ BÌNH", "1972", "212345678")]

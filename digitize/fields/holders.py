@@ -120,7 +120,7 @@ def read_id(raw: str, passport: bool = False) -> tuple[str | None, str | None, s
     return fixed, "cccd" if len(fixed) > 9 else "cmnd", f"{len(fixed)} digits", changed
 
 
-def _id_at(stream: Stream, a: int, end: int, passport: bool = False
+def _id_at(stream: Stream, a: int, end: int, passport: bool = False, cell: bool = False
            ) -> tuple[dict, dict] | None:
     """The personal ID at stream offset `a` (before `end`): ({id_number, id_kind}, evidence).
     A passport number (a capital and seven digits) is read as one where the label says
@@ -130,6 +130,11 @@ def _id_at(stream: Stream, a: int, end: int, passport: bool = False
     a += m.end() if m else 0
     tm = _ID_TOKEN.match(text, a, max(a, end))
     pm = _PASSPORT.match(text, a, max(a, end))
+    if cell and not tm and not pm:  # a table cell "Căn cước công dân số 0380...": its number
+        m = re.search(r"(?<=\s)(?=[0-9]|[A-Z][0-9])", text[a:end])
+        if m:
+            passport = passport or "chieu" in stream.folded[a:a + m.start()]
+            return _id_at(stream, a + m.start(), end, passport)
     if pm and (passport or not tm or len(re.sub(r"[ .]", "", tm.group())) not in (9, 12)):
         value, kind, doubt, changed = read_id(pm.group(), True)
         return ({"id_number": value, "id_kind": kind},
@@ -141,7 +146,7 @@ def _id_at(stream: Stream, a: int, end: int, passport: bool = False
     value, kind, doubt, changed = read_id(raw)
     if value is None:
         return None
-    if passport:
+    if passport and len(value) not in (9, 12):  # "Số CCCD/Hộ chiếu": the digits tell which
         kind = "passport"
     return ({"id_number": value, "id_kind": kind},
             evidence(stream, tm.start(), tm.start() + len(raw), bool(doubt or changed),
@@ -332,7 +337,14 @@ def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None)
 
     parts = []
     for c in cells["name"]:  # a name wrapped in its cell: one piece per line
-        got = _name_at(stream, c.a, c.b, 1 if parts else 2)
+        a = c.a
+        title = re.match(r"(?:Ông|Bà|ÔNG|BÀ)(?:\s*[(/]\s*(?:ông|bà|ÔNG|BÀ)\s*\)?)?(?:\s+|$)",
+                         stream.text[a:c.b])
+        if title:  # "Ông | NGUYỄN VĂN A" or "Bà TRẦN THỊ B": the title is no part of the name
+            a += title.end()
+            if a >= c.b:
+                continue
+        got = _name_at(stream, a, c.b, 1 if parts else 2)
         if got is None:
             break
         parts.append(got)
@@ -349,7 +361,7 @@ def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None)
             ev["needs_review"] = ev["needs_review"] or e["needs_review"]
             ev["evidence"] += " / " + e["evidence"]
     if "id" in cells:
-        idv = _id_at(stream, *span("id"))
+        idv = _id_at(stream, *span("id"), cell=True)
         if idv:
             p.update(idv[0])
             p["evidence"]["id_number"] = idv[1]

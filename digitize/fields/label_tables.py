@@ -111,7 +111,7 @@ def cell_attribute(stream: Stream, p: dict, attr: str, a: int, e: int) -> None:
     if p[attr] is not None:
         return
     if attr == "id_number":
-        got = _id_at(stream, a, e)
+        got = _id_at(stream, a, e, cell=True)
         if got:
             p.update(got[0])
             p["evidence"]["id_number"] = got[1]
