@@ -296,8 +296,16 @@ def _same_row(stream: Stream, k: int, j: int) -> bool:
     return k != j and s.page == t.page and min(s.y1, t.y1) - max(s.y0, t.y0) > 0.4 * t.height
 
 
+# A name is the value a wrong mark hurts most ("HỎNG" for "HỒNG" is still a syllable): any of
+# its words read under this confidence sends it to a person, as for the signer's name.
+NAME_WORD_CONF = 75.0
+
+
 def _new_person(stream: Stream, role: str, name: str, a: int, b: int, title: str) -> dict:
     why = _name_review(stream, name)
+    unsure = [w.text for w in stream.words(a, b)[1] if w.conf < NAME_WORD_CONF]
+    if unsure:
+        why = "; ".join(x for x in (why, f"read unsurely: {' '.join(unsure)}") if x)
     return {"role": role, "name": name, "id_number": None, "id_kind": None, "birth_date": None,
             "sex": None, "address": None, "needs_review": False,
             "evidence": {"name": evidence(stream, a, b, bool(why), note=why)},
@@ -558,11 +566,35 @@ def party_fields(segs: list[Segment]) -> dict[str, Field]:
                              ("objects", objects, None)):
         if items:
             out[name] = _list_field(name, items, key)
+    unread = _unread_names(stream, labels, people)
+    if unread:  # a form's name line whose name was not read: someone is missing
+        f = out.get("holders") or Field("holders", [], 0.0, None, None, True, "")
+        f.needs_review = True
+        f.evidence += f" [no name read after: {'; '.join(unread[:3])}]"
+        out["holders"] = f
     if people:
         out["persons"] = _persons_view(people, objects, out["holders"])
     for x in people + orgs + objects:
         for k in ("_at", "_title", "_end", "_with", "_seg", "_co", "_raw_address"):
             x.pop(k, None)
+    return out
+
+
+def _unread_names(stream: Stream, labels: list[Label], people: list[dict]) -> list[str]:
+    """The lines of labelled name labels ("Họ và tên:", "Người yêu cầu:", "Ông:") after which
+    no person's name was read."""
+    read = [a for p in people for a in p["_at"]]
+    out = []
+    for i, lab in enumerate(labels):
+        if lab.kind != "name" or not lab.colon:
+            continue
+        nxt = labels[i + 1].start if i + 1 < len(labels) else len(stream.text)
+        end = stream.line_end(stream.line_end(lab.value_start) + 1)
+        if any(lab.start <= a <= end for a in read) or _name_at(stream, lab.value_start, nxt):
+            continue
+        if lab.role and not stream.text[lab.value_start:stream.line_end(lab.value_start)].strip():
+            continue  # a heading naming a role ("Người đại diện theo pháp luật:")
+        out.append(stream.text[stream.line_start(lab.start):stream.line_end(lab.start)].strip())
     return out
 
 
