@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def default_archive() -> Path:
@@ -30,7 +31,7 @@ class Settings:
 
 def from_env(**overrides) -> Settings:
     """Settings from DIGITIZE_* environment variables, then explicit overrides (None ignored)."""
-    env = {
+    env: dict[str, Any] = {
         "archive": default_archive(),
         "es_url": os.environ.get("DIGITIZE_ES_URL") or None,
         "backend": os.environ.get("DIGITIZE_BACKEND") or "embedded",

@@ -109,9 +109,10 @@ class Store:
         except ValueError as e:
             self.catalogue.close()
             raise DigitizeError(str(e)) from e
-        if getattr(self.index, "outdated", None):
+        outdated = getattr(self.index, "outdated", None)
+        if outdated:
             if settings.backend != "embedded":
-                raise BackendError(f"{self.index.outdated}: run `digitize reindex --backend "
+                raise BackendError(f"{outdated}: run `digitize reindex --backend "
                                    f"{settings.backend}`")
             log.warning("search index was built by another version: rebuilding it from the "
                         "archive")
@@ -291,7 +292,8 @@ class Ingestor:
                     except BrokenProcessPool:
                         done = PageDone(task.doc_key, task.page_no, error=(
                             f"{task.path}: page {task.index + 1}: the OCR worker crashed"))
-                        pool.shutdown(wait=False, cancel_futures=True)
+                        if pool is not None:
+                            pool.shutdown(wait=False, cancel_futures=True)
                         pool = self._new_pool(workers)
                         for f2, t2 in list(inflight.items()):
                             inflight.pop(f2)
@@ -350,7 +352,8 @@ class Ingestor:
         return out
 
     def _store(self, p: _Pending, pages: list[PageDone], out: DocOutcome) -> None:
-        texts, mends = mend_document([d.text for d in pages])
+        # _finish stores only documents whose every page was read
+        texts, mends = mend_document([d.text for d in pages if d.text is not None])
         for d, t in zip(pages, texts):
             d.text = t
             n = sum(m.startswith(f"p{d.page_no}: ") for m in mends)
@@ -370,10 +373,10 @@ class Ingestor:
             "title": rec.title_of(fields, texts), "page_count": len(pages),
             "ingested_at": now_iso(), "pdfa": self.s.pdfa, "ocr_lang": self.s.lang,
             "source_files": files, "text_paths": methods,
-            "pages": [{"page": d.page_no, "method": d.text.method, "dpi": d.dpi,
+            "pages": [{"page": d.page_no, "method": t.method, "dpi": d.dpi,
                        "width": d.width, "height": d.height, "colour": d.colour,
-                       "mean_conf": round(d.text.mean_conf, 1), "blank": d.text.blank,
-                       "flags": d.text.flags, "notes": d.notes} for d in pages],
+                       "mean_conf": round(t.mean_conf, 1), "blank": t.blank,
+                       "flags": t.flags, "notes": d.notes} for d, t in zip(pages, texts)],
             "fields": {k: f.to_dict() for k, f in fields.items()},
             "dossiers": sorted(set(cat.dossiers_of(p.record_id)) |
                                ({self.s.dossier} if self.s.dossier else set())),
@@ -398,8 +401,9 @@ class Ingestor:
             retry(lambda: self.store.index.upsert([rec.index_doc(doc, texts)]))
             retry(lambda: cat.put(doc, "ingested", {"sources": out.sources, "pages": len(pages),
                                                     "text_paths": methods}))
-        if self.s.dossier:
-            retry(lambda: cat.link(doc, self.s.dossier))
+        dossier = self.s.dossier
+        if dossier:
+            retry(lambda: cat.link(doc, dossier))
         if similar:
             detail = {"probable_duplicate_of": similar[0], "similarity": similar[1]}
             retry(lambda: cat.add_event(p.record_id, "linked", "warning", detail))
@@ -408,7 +412,7 @@ class Ingestor:
             out.duplicate_of = similar[0]
         out.status, out.pdf, out.text_paths = "stored", str(final / "document.pdf"), methods
         out.pdfa_path = doc["pdfa_path"]
-        out.blank_pages = [d.page_no for d in pages if d.text.blank]
+        out.blank_pages = [d.page_no for d, t in zip(pages, texts) if t.blank]
 
     def _write_pdf(self, p: _Pending, pages: list[PageDone], files: list[dict[str, Any]],
                    doc: dict[str, Any]) -> dict[str, Any]:
@@ -417,7 +421,7 @@ class Ingestor:
         the page images under their text. Returns the metadata saying which path was taken."""
         why = None
         if len(files) == 1 and p.sources[0].kind == "pdf" \
-                and all(d.text.method == "text-layer" for d in pages):
+                and all(d.text is not None and d.text.method == "text-layer" for d in pages):
             try:  # from the archived copy, checked against the hash the record id came from
                 subs = rec.write_vector_document_pdf(
                     p.staging, p.staging / "original" / files[0]["name"], self.s.pdfa, doc)
@@ -426,7 +430,8 @@ class Ingestor:
             except VectorPdfaError as e:
                 why = str(e)
         pdf_pages = [PdfPage(Path(d.image_file).read_bytes(), d.width, d.height, d.dpi, d.colour,
-                             filter=d.image_filter, words=d.text.words) for d in pages]
+                             filter=d.image_filter, words=d.text.words if d.text else [])
+                     for d in pages]
         rec.write_document_pdf(p.staging, pdf_pages, self.s.pdfa, doc)
         return {"pdfa_path": "raster", **({"pdfa_vector_refused": why} if why else {})}
 
@@ -449,12 +454,15 @@ class Ingestor:
         (a line, or the words of an area, that the page layout lost under a stamp or seal)."""
         decoded: dict[int, Any] = {}  # each page image decoded once, however many re-reads
 
+        def engine() -> OcrEngine:
+            if self._engine is None:
+                self._engine = make_engine(self.engine)
+            return self._engine
+
         def image(page_no: int):
             done = pages[page_no - 1]
             if done.text is None or done.text.method != "ocr":
                 return None, 0.0
-            if self._engine is None:
-                self._engine = make_engine(self.engine)
             if page_no not in decoded:
                 decoded[page_no] = load_staged_page(Path(done.image_file), done.width,
                                                     done.height, done.colour, grey=True)
@@ -462,11 +470,11 @@ class Ingestor:
 
         def digits(page_no: int, box: Box) -> tuple[str, float] | None:
             grey, dpi = image(page_no)
-            return None if grey is None else read_blank(self._engine, grey, box, dpi)
+            return None if grey is None else read_blank(engine(), grey, box, dpi)
 
         def text(page_no: int, box: Box, sparse: bool = False) -> tuple[str, float] | None:
             grey, dpi = image(page_no)
-            return None if grey is None else read_region(self._engine, grey, box, dpi, sparse)
+            return None if grey is None else read_region(engine(), grey, box, dpi, sparse)
         return digits, text
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar, cast
 
 from elasticsearch import (ApiError, AuthenticationException, AuthorizationException,
                            Elasticsearch, NotFoundError, TransportError, helpers)
@@ -55,7 +55,7 @@ def _guard(fn: F) -> F:
         except TransportError as e:  # connection refused/reset, timeout, TLS failure
             raise BackendUnavailable(f"cannot reach Elasticsearch: {e}") from e
         except helpers.BulkIndexError as e:
-            if any(next(iter(i.values()), {}).get("status") in _UNAVAILABLE_STATUS
+            if any(cast(dict, next(iter(i.values()), {})).get("status") in _UNAVAILABLE_STATUS
                    for i in e.errors):
                 raise BackendUnavailable(f"Elasticsearch rejected a bulk request: {e}") from e
             raise
@@ -343,9 +343,9 @@ class ElasticIndex:
                 should.append({"match_phrase": {"ex": {"query": " ".join(u.exact),
                                                        "boost": EXACT_BOOST}}})
         run: list[str] = []  # neighbouring query words that are neighbours on the page too
-        for u in [*units, None]:
-            if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
-                run.append(u.folded[0])
+        for unit in [*units, None]:
+            if unit is not None and not unit.number and len(unit.folded) == 1 and not unit.alts:
+                run.append(unit.folded[0])
                 continue
             if len(run) >= 2:
                 should.append({"match_phrase": {"fo": {"query": " ".join(run),
@@ -368,7 +368,9 @@ class ElasticIndex:
             collapse={"field": "record_id", "inner_hits": {
                 "name": "pages", "size": 50, "_source": ["page"], "sort": [{"_score": "desc"},
                                                                           {"page": "asc"}]}},
-            source=["record_id", "title", "fields", "text"], track_total_hits=False).body
+            # a list of fields is what the search API takes; the client's stubs want a mapping
+            source=["record_id", "title", "fields", "text"],  # type: ignore[arg-type]
+            track_total_hits=False).body
 
     @_guard
     def search(self, query: Query) -> SearchResult:

@@ -650,7 +650,7 @@ class EmbeddedIndex(PersonSearch):
             units = [replace(u, alts=u.alts + u.relaxed) for u in units]
             strict = self._pass(units, marks, None, filt, fargs, rids, want, query.facets)
         match = self._match(units, None)
-        order = [(r, match, v) for r, v in strict.ranked.items()]
+        order: list[tuple[int, Any, Any]] = [(r, match, v) for r, v in strict.ranked.items()]
         order += [(r, match, None) for r in strict.tail]
         total, exact = strict.total, strict.exact
         # A query of numbers only names records by their number field too, where OCR
@@ -694,9 +694,9 @@ class EmbeddedIndex(PersonSearch):
             snip, at = tn.snippet_line(text, ex_terms, fo)
             where_ = LineMatch(best[0], *at) if at else None
             if query.person_id or query.person:  # show the person's line if the text has it
-                found = self._locate(rid, query, [best[0]])
-                if found:
-                    where_, snip = found
+                located = self._locate(rid, query, [best[0]])
+                if located:
+                    where_, snip = located
             hits.append(self._hit(rec, score, best, snip, where_))
         facets = {}
         if query.facets:

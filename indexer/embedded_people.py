@@ -8,7 +8,7 @@ fallback, from the name as a phrase in the page text; a person ID's from the `p`
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from . import textnorm as tn
 from .base import LineMatch, Query
@@ -33,7 +33,8 @@ def word_runs(units: list[tn.QueryUnit], as_units: bool = False) -> list[list]:
 class PersonSearch:
     """Person lookups of `EmbeddedIndex` (uses its `db` and `_page_text`)."""
 
-    db: Any  # and _page_text(rid, page), both EmbeddedIndex's
+    db: Any  # EmbeddedIndex's, as is _page_text(rid, page)
+    _page_text: Callable[[int, int], str]
 
     def _name_bonus(self, units: list[tn.QueryUnit], marks: bool, rids: set[int]) -> set[int]:
         """Records (of `rids`) one of whose persons is named by a run of query words (with the

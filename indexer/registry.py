@@ -10,6 +10,8 @@ from .base import SearchBackend
 def _embedded(archive_dir: Path | None, es_url: str | None, **opts: Any) -> SearchBackend:
     from .embedded import EmbeddedIndex
 
+    if archive_dir is None:
+        raise ValueError("the embedded index lives in an archive folder: give one")
     return EmbeddedIndex(Path(archive_dir) / "index" / "search.sqlite3", **opts)
 
 

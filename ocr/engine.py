@@ -16,6 +16,7 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from typing import Callable, Protocol
 
 import numpy as np
@@ -116,9 +117,9 @@ class TesseractEngine:
                                             psm=settings.psm)
         if not settings.invert:
             self._api.SetVariable("tessedit_do_invert", "0")
-        self._osd = None
-        self._digits = None
-        self._line = None
+        self._osd: Any = None  # tesserocr APIs made on first use (tesserocr has no types)
+        self._digits: Any = None
+        self._line: Any = None
 
     def close(self) -> None:
         self._api.End()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -35,7 +36,7 @@ def deskew(img: np.ndarray) -> np.ndarray:
     if abs(m["mu02"]) < 1e-2:
         return img.copy()
     skew = m["mu11"] / m["mu02"]
-    warp = np.float32([[1, skew, -0.5 * SIZE * skew], [0, 1, 0]])
+    warp = np.array([[1, skew, -0.5 * SIZE * skew], [0, 1, 0]], dtype=np.float32)
     return cv2.warpAffine(img, warp, (SIZE, SIZE), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)
 
 
@@ -68,7 +69,8 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     m = cv2.moments(out)
     if m["m00"] > 0:
         cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
-        out = cv2.warpAffine(out, np.float32([[1, 0, 14 - cx], [0, 1, 14 - cy]]), (SIZE, SIZE))
+        shift = np.array([[1, 0, 14 - cx], [0, 1, 14 - cy]], dtype=np.float32)
+        out = cv2.warpAffine(out, shift, (SIZE, SIZE))
     cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
     for _ in range(3):  # a thin pen or a felt tip, brought to MNIST's stroke weight
         mass = out.sum() / 255.0
@@ -90,10 +92,10 @@ def blobs(grey: np.ndarray, line_height: float) -> list[np.ndarray]:
     n, labels, st, _ = cv2.connectedComponentsWithStats(bw, 8)
     # a digit in the blank stands on the line; ink that starts below the line is the next line's
     below = 1.5 * line_height
-    comps = sorted([int(st[i, 0]), int(st[i, 1]), int(st[i, 0] + st[i, 2]),
+    comps: list[list[Any]] = sorted([int(st[i, 0]), int(st[i, 1]), int(st[i, 0] + st[i, 2]),
                     int(st[i, 1] + st[i, 3]), [i]] for i in range(1, n)
                    if st[i, 4] > 0.02 * line_height ** 2 and st[i, 1] < below)
-    merged: list[list] = []
+    merged: list[list[Any]] = []
     for c in comps:
         m = merged[-1] if merged else None
         if (m and c[0] < m[2] - 0.25 * (c[2] - c[0])

@@ -110,8 +110,7 @@ def load_page(path: Path, kind: str, index: int, timeout_s: float = 120) -> Page
             _check_size(path, im.size)
             dpi_info = im.info.get("dpi")
             plain_jpeg = _plain_jpeg(im)
-            im = ImageOps.exif_transpose(im) if index == 0 else im
-            arr = _to_array(im)
+            arr = _to_array(ImageOps.exif_transpose(im) if index == 0 else im)
         if plain_jpeg:
             encoded = EncodedImage(path.read_bytes(), "DCTDecode", arr.ndim == 3)
     except InputError:
@@ -236,7 +235,7 @@ def _scanned_page_image(path: Path, index: int) -> PageImage | None:
     drawn over the whole page (what scanners write): no rendering, no resampling. None when the
     page is anything else; the caller then renders it."""
     import pikepdf
-    from pikepdf import PdfImage
+    from pikepdf import PdfImage, Stream
 
     try:
         with pikepdf.open(path) as pdf:
@@ -252,7 +251,8 @@ def _scanned_page_image(path: Path, index: int) -> PageImage | None:
             if abs(w_pt - box[2]) > 1 or abs(h_pt - box[3]) > 1:
                 return None
             xobj = page.obj.Resources.XObject.get("/" + m.group(3).decode())
-            if xobj is None or xobj.get("/Subtype") != "/Image" or "/SMask" in xobj \
+            if not isinstance(xobj, Stream) or xobj.get("/Subtype") != "/Image" \
+                    or "/SMask" in xobj \
                     or "/Mask" in xobj or xobj.get("/ImageMask", False):
                 return None
             img = PdfImage(xobj)
@@ -298,7 +298,8 @@ def _load_pdf_page(path: Path, index: int, timeout_s: float) -> PageImage:
 
 def _parse_pnm(data: bytes, path: Path, index: int) -> np.ndarray:
     """Decode pdftoppm's binary PGM/PPM output without a round trip through an image codec."""
-    fields, pos = [], 0
+    fields: list[bytes] = []
+    pos = 0
     while len(fields) < 4:
         while pos < len(data) and data[pos:pos + 1].isspace():
             pos += 1

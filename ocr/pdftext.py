@@ -57,8 +57,8 @@ def text_layer_words(pdf: Path, page_no: int, width_px: int, height_px: int,
                 text = unicodedata.normalize("NFC", (w.text or "").strip())
                 if not text:
                     continue
-                box = Box(int(float(w.get("xMin")) * sx), int(float(w.get("yMin")) * sy),
-                          int(round(float(w.get("xMax")) * sx)), int(round(float(w.get("yMax")) * sy)))
+                x0, y0, x1, y1 = (float(w.get(k) or 0) for k in ("xMin", "yMin", "xMax", "yMax"))
+                box = Box(int(x0 * sx), int(y0 * sy), int(round(x1 * sx)), int(round(y1 * sy)))
                 words.append(Word(text, box, 100.0, line_no, b_no))
             line_no += 1
     return words

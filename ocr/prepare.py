@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import cv2
 import numpy as np
@@ -263,13 +263,13 @@ class Pyramid:
         self.display, self.dpi, self.mid_dpi = display, dpi, mid_dpi
         self._owned = False
         self.mid = reduce(display, dpi, mid_dpi) if mid_dpi < dpi else display
-        self.small = reduce(self.mid, mid_dpi, SMALL_DPI)
+        self.small: Any = reduce(self.mid, mid_dpi, SMALL_DPI)  # None once geometry is settled
         self.small_dpi = mid_dpi * self.small.shape[0] / self.mid.shape[0]
         self._regrey()
 
     def _regrey(self) -> None:
         self.grey_mid = to_grey(self.mid)
-        self.grey_small = to_grey(self.small) if self.small is not None else None
+        self.grey_small: Any = to_grey(self.small) if self.small is not None else None
 
     def _shared(self) -> bool:
         return self.mid is self.display

@@ -191,7 +191,7 @@ def load_pkcs12(path: Path, password: bytes | None, now: datetime | None = None)
     except OSError as e:
         raise SigningError(f"{path}: cannot read the key file ({e.strerror})") from None
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=None, passphrase=password)
+        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=password)
     except (ValueError, TypeError) as e:
         raise SigningError(f"{path}: cannot open the key file (wrong password?): {e}") from None
     if signer is None or signer.signing_cert is None:

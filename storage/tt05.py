@@ -165,8 +165,9 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _mets_root(objid: str, label: str, schema_prefix: str) -> etree._Element:
-    root = etree.Element(_q("mets", "mets"), nsmap={None: NS["mets"], **{
-        k: NS[k] for k in ("xlink", "xsi", "csip", "sip")}})
+    nsmap: dict[str | None, str] = {None: NS["mets"], **{
+        k: NS[k] for k in ("xlink", "xsi", "csip", "sip")}}
+    root = etree.Element(_q("mets", "mets"), nsmap=nsmap)
     root.set("OBJID", objid)
     if label:
         root.set("LABEL", label)

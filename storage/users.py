@@ -12,6 +12,7 @@ every access to personal data). Roles: officer (search, view, attach to a dossie
 """
 from __future__ import annotations
 
+import builtins
 import os
 import secrets
 import sqlite3
@@ -144,7 +145,8 @@ class Users:
             self.db.execute("INSERT INTO access_log(at, user, action, record_id, detail) "
                             "VALUES (?,?,?,?,?)", (_now(), user, action, record_id, detail))
 
-    def access_log(self, record_id: str | None = None, limit: int = 200) -> list[dict]:
+    def access_log(self, record_id: str | None = None, limit: int = 200
+                   ) -> builtins.list[dict]:  # `list` here is Users.list
         sql = "SELECT at, user, action, record_id, detail FROM access_log"
         args: tuple = ()
         if record_id:

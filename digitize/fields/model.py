@@ -38,4 +38,5 @@ class Field:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Field":
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__ if k in d})
+        kwargs: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
+        return cls(**kwargs)
