@@ -126,7 +126,7 @@ def group_pages(files: list[Path]) -> list[DocumentInput]:
             docs.append(DocumentInput(f.name, [f]))
     for d in docs:
         if d.files and isinstance(d.files[0], tuple):
-            d.files = [p for _n, p in sorted(d.files)]  # type: ignore[misc]
+            d.files = [p for _n, p in sorted(d.files)]
     return docs
 
 

@@ -15,19 +15,19 @@ Layout (one row per page in the full-text index):
 * ``vocab``   folded alphabetic terms with the number of pages holding them, for
               edit-distance-1 ("OCR typo") expansion.
 
-Matching is on the folded tokens (recall). Ranking looks at the newest RANK_CAP matching pages
-only and scores them with bonuses, not bm25 (FTS5's bm25 counts every page holding each query
-term on each query: linear in the archive): EXACT_BONUS per query unit the page also has with
-the query's diacritics ("Hòa" above "Hóa"), PHRASE_BONUS per pair of neighbouring query words
-that are neighbours on the page (read from the text when at most PAIR_WINDOW pages match: a
-selective query, where the order of the first few hits matters most), FIELD_BONUS when the query names the record's own document
-number or person ID, NAME_BONUS when a run of query words is the name of one of the record's
-persons (with the query's marks when it has any); ties go to the newest record. Matching pages beyond the window are counted
-up to COUNT_CAP (`SearchResult.total_exact` is False beyond) and listed newest first. So a
-query costs about the same at any archive size. Fuzzy variants are only tried when the strict
-query finds fewer than ``fuzzy_below`` records, none of them a record whose own document
-number or person ID the query names; the fuzzy-only records are then listed after the strict ones.
-
+Matching is on the folded tokens (recall). Ranking looks at the newest RANK_CAP matching pages only
+and scores them with bonuses, not bm25 (FTS5's bm25 counts every page holding each query term on
+each query: linear in the archive): EXACT_BONUS per query unit the page also has with the query's
+diacritics ("Hòa" above "Hóa"), PHRASE_BONUS per pair of neighbouring query words that are
+neighbours on the page (read from the text when at most PAIR_WINDOW pages match: a selective query,
+where the order of the first few hits matters most), FIELD_BONUS when the query names the record's
+own document number or person ID, NAME_BONUS when a run of query words is the name of one of the
+record's persons (with the query's marks when it has any); ties go to the newest record. Matching
+pages beyond the window are counted up to COUNT_CAP (`SearchResult.total_exact` is False beyond) and
+listed newest first. So a query costs about the same at any archive size. Fuzzy variants are only
+tried when the strict query finds fewer than ``fuzzy_below`` records, none of them a record whose
+own document number or person ID the query names; the fuzzy-only records are then listed after the
+strict ones.
 Search by person (`embedded_people`): `person_id` selects records by the ``p`` and ``t`` keys,
 newest issued date first, then newest ingest; `person` by the ``persons`` field, with the name as
 a phrase of the page text as fallback, the name as typed (when it carries marks) first, then
@@ -84,7 +84,7 @@ ZDICT = (
     "ông bà Nguyễn Trần Lê Phạm Hoàng Văn Thị số định danh cá nhân thường trú tại "
 )
 _TABLES = ("meta", "records", "keys", "pages", "vocab", "fo", "ex")
-_SCHEMA = f"""
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS records(
   rid INTEGER PRIMARY KEY, record_id TEXT UNIQUE NOT NULL, title TEXT, doc_type_f TEXT,
@@ -593,16 +593,20 @@ class EmbeddedIndex(PersonSearch):
         `_person_tiers` found for `q.person`)."""
         conds, args = [], []
         if q.doc_type:
-            conds.append("r.doc_type_f = ?"); args.append(tn.fold(q.doc_type))
+            conds.append("r.doc_type_f = ?")
+            args.append(tn.fold(q.doc_type))
         if q.issuer:
             conds.append("(' ' || r.issuer_f || ' ') LIKE ?")
             args.append("% " + " ".join(tn.folded_tokens(q.issuer, extras=False)) + " %")
         if q.number:
-            conds.append("r.number_n = ?"); args.append(tn.norm_number(q.number))
+            conds.append("r.number_n = ?")
+            args.append(tn.norm_number(q.number))
         if q.date_from:
-            conds.append("r.issued >= ?"); args.append(q.date_from)
+            conds.append("r.issued >= ?")
+            args.append(q.date_from)
         if q.date_to:
-            conds.append("r.issued <= ?"); args.append(q.date_to + "\uffff")
+            conds.append("r.issued <= ?")
+            args.append(q.date_to + "\uffff")
         keys = []
         if q.dossier:
             keys.append(("d", tn.norm_number(q.dossier)))

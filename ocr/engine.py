@@ -6,9 +6,10 @@ Tesseract).
 
 Engines are picked by name (`EngineSettings.engine`) from ENGINES; each fulfils OcrEngine. Besides
 Tesseract there is `fake` (ocr/fake.py): it recognises nothing, for tests and benchmarks that need
-records but not real text. The Tesseract engine runs in-process through tesserocr, so each worker loads the `vie` model once and hands images over
-as raw bytes (no temporary files, no re-encoding). One recognition per page gives everything the
-pipeline needs: words with boxes, confidences, line and block numbers.
+records but not real text. The Tesseract engine runs in-process through tesserocr, so each worker
+loads the `vie` model once and hands images over as raw bytes (no temporary files, no re-encoding).
+One recognition per page gives everything the pipeline needs: words with boxes, confidences, line
+and block numbers.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Image preparation: turn a scanned page into a straight, clean display image and an OCR copy.
 
 OpenCV stays inside `ocr/`: here, in `ocr.deskew`, the decoder in `ocr.images` and the digit
-reader in `ocr.handwriting`. Every step is cheap and conservative, chosen from side-by-side measurements on Decree-30
-pages (see /work/shared/notes/measured-facts.md and scripts/eval_ocr.py):
+reader in `ocr.handwriting`. Every step is cheap and conservative, chosen from side-by-side
+measurements on Decree-30 pages (see /work/shared/notes/measured-facts.md and scripts/eval_ocr.py):
 
 * orientation by Tesseract OSD on a 150 DPI grey copy (the detector is injected: prepare never
   talks to Tesseract), trusted only above a confidence;

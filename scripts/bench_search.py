@@ -65,7 +65,8 @@ TEMPLATES = [
     "Hồ sơ {subject} của {title} {name2} được tiếp nhận ngày {d}/{m}/{y}.",
     "Thửa đất số {n1}, tờ bản đồ số {n2}, diện tích {n3},{n4} m2 tại thôn {place2}, xã {place3}.",
     "Tổng kinh phí thực hiện {subject} là {n1}.{n3}00.000 đồng từ nguồn ngân sách {level}.",
-    "Giao {title} {name2}, cán bộ địa chính xã {place3}, kiểm tra thực địa và báo cáo trước ngày {d}/{m}/{y}.",
+    "Giao {title} {name2}, cán bộ địa chính xã {place3}, kiểm tra thực địa và báo cáo trước "
+    "ngày {d}/{m}/{y}.",
     "Căn cứ Văn bản số {n1}/{code2}-UBND ngày {d}/{m}/{y} của UBND huyện {place} về việc {subject}.",
     "Ý kiến của {title} {name2}: đề nghị làm rõ nội dung {subject} tại thôn {place2}.",
     "Điện thoại liên hệ: 0{n5}; hộp thư: {mail}@{place_ascii}.gov.vn.",

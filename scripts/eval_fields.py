@@ -387,7 +387,7 @@ def print_side_by_side(sets: dict, verbose: bool) -> None:
                                        f"({s['queue']['wrong_flagged']}/{s['queue']['flagged']})")
     if all("search" in s for s in sets.values()):
         for key, label in (("person_id", "search --person-id top1"), ("person", "search --person top1")):
-            line(label, lambda s: f"{s['search'][key]['top1'] / max(1, s['search'][key]['n']):.1%} "
+            line(label, lambda s, key=key: f"{s['search'][key]['top1'] / max(1, s['search'][key]['n']):.1%} "
                                   f"({s['search'][key]['top1']}/{s['search'][key]['n']})")
     if verbose:
         for name in names:

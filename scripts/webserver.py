@@ -33,7 +33,7 @@ def start(archive: Path, timeout_s: float = 60) -> tuple[subprocess.Popen, str]:
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError("digitize serve exited: "
-                                   + proc.stdout.read().decode(errors="replace")[-2000:])
+                                   + proc.stdout.read().decode(errors="replace")[-2000:]) from None
             time.sleep(0.2)
     stop(proc)
     raise RuntimeError(f"digitize serve did not listen within {timeout_s:.0f} s")

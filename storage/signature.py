@@ -316,7 +316,6 @@ def check_signatures(pdf: Path, trust_roots: list[Path] | None = None) -> list[S
     signature counts as trusted), the signing time, and whether it covers the file."""
     from pyhanko.keys import load_certs_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     roots = list(load_certs_from_pemder([str(p) for p in trust_roots or []]))

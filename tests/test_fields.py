@@ -17,7 +17,7 @@ W, H = 2480, 3508
 def page(lines: list[tuple[int, int, str] | tuple[int, int, str, float]], page_no: int = 1) -> PageText:
     """Words of (x, y, text[, conf]) lines, 40 px high, 25 px per character."""
     words, n = [], 0
-    for line_no, item in enumerate(lines):
+    for item in lines:
         x, y, text = item[:3]
         conf = item[3] if len(item) > 3 else 95.0
         for tok in text.split():

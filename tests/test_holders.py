@@ -78,7 +78,7 @@ def test_repaired_id_keeps_its_reading_and_goes_to_review():
     ("212345678", False),     # 9-digit CMND
 ])
 def test_id_shape_decides_review(token, review):
-    h = holders([f"Họ và tên: Đỗ Văn Tài", f"Số CMND/CCCD: {token}"])[0]
+    h = holders(["Họ và tên: Đỗ Văn Tài", f"Số CMND/CCCD: {token}"])[0]
     assert h["id_number"] == token and h["evidence"]["id_number"]["needs_review"] is review
 
 

@@ -73,9 +73,9 @@ def restore_heading(text: str, confident: bool = True) -> tuple[str, bool, list[
     word ("TỈNH ...", "XÃ ...") against the official list of units: (text, all words known, a
     note per change from what OCR read)."""
     f = fold(text)
-    m = None
-    for m in _UNIT_AT.finditer(f):
-        pass  # the last unit word: "ỦY BAN NHÂN DÂN THỊ XÃ ĐỨC PHỔ" names the thị xã
+    # the last unit word: "ỦY BAN NHÂN DÂN THỊ XÃ ĐỨC PHỔ" names the thị xã
+    units = list(_UNIT_AT.finditer(f))
+    m = units[-1] if units else None
     head, local = (text[:m.end()], text[m.end():]) if m else (text, "")
     out, known, notes = [], True, []
     for w in head.split():
@@ -84,7 +84,7 @@ def restore_heading(text: str, confident: bool = True) -> tuple[str, bool, list[
         out.append(new)
         if note:
             notes.append(note)
-    if local.strip():
+    if local.strip() and m:
         name, ok, note = respell_place(local.strip(), UNIT_LEVELS[m.group(1)], confident)
         known = known and ok
         out.append(name)

@@ -38,10 +38,11 @@ class DateReading:
     year: DatePart
 
     def iso(self) -> str | None:
-        if None in (self.day.value, self.month.value, self.year.value):
+        y, m, d = self.year.value, self.month.value, self.day.value
+        if y is None or m is None or d is None:
             return None
         try:
-            return dt.date(self.year.value, self.month.value, self.day.value).isoformat()
+            return dt.date(y, m, d).isoformat()
         except ValueError:
             return None
 

@@ -55,7 +55,7 @@ def extract_fields(pages: list[PageText], reread: RereadDigits | None = None,
     for name in FIELD_NAMES:
         if name not in out:
             required = name in REQUIRED
-            empty = [] if name in LIST_FIELDS else None
+            empty: list | None = [] if name in LIST_FIELDS else None
             out[name] = Field(name, empty, 0.0 if required else 0.9, None, None, required,
                               "not found" if required else "")
     return {k: out[k] for k in FIELD_NAMES}
@@ -393,7 +393,7 @@ _LABELLED = re.compile(r"^\W*[a-z]+(?:[ .]+[a-z]+){0,2}\s*:")
 
 def _lists(out: dict, page_segs) -> None:
     """"Kính gửi:" recipients and the "Nơi nhận:" distribution list."""
-    for page, segs in page_segs:
+    for _page, segs in page_segs:
         for i, s in enumerate(segs):
             m = re.match(r"^kinh\s*gui\s*[:;.]?\s*", s.folded)
             if m and "recipients" not in out:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from digitize.fields.labels import (Label, Stream, address_goes_on, evidence, find_labels,
                                     opens_line, pieces_value, role_in, value_end, wrapped)
@@ -156,7 +157,8 @@ def _id_at(stream: Stream, a: int, end: int, passport: bool = False, cell: bool 
 def _birth_at(stream: Stream, a: int, end: int) -> tuple[str, dict] | None:
     text, folded = stream.text, stream.folded
     seg = text[a:end]
-    head = re.match(r"[:\s]*", seg).end()
+    lead = re.match(r"[:\s]*", seg)  # always matches
+    head = lead.end() if lead else 0
     for rx, src in ((_DATE, seg), (_WORDY_DATE, folded[a:end])):
         m = rx.search(src, head)
         if m and m.start() - head <= 3:
@@ -176,10 +178,10 @@ def _birth_at(stream: Stream, a: int, end: int) -> tuple[str, dict] | None:
     m = _YEAR.match(seg, head)
     if m:
         raw = m.group(1)
-        y = raw.translate(_DIGITISH)
-        doubt = "" if 1900 <= int(y) <= dt.date.today().year else f"year {y}"
-        return y, evidence(stream, a + m.start(1), a + m.end(1), bool(doubt or y != raw),
-                           raw if y != raw else None, doubt)
+        year = raw.translate(_DIGITISH)
+        doubt = "" if 1900 <= int(year) <= dt.date.today().year else f"year {year}"
+        return year, evidence(stream, a + m.start(1), a + m.end(1), bool(doubt or year != raw),
+                              raw if year != raw else None, doubt)
     return None
 
 
@@ -229,7 +231,7 @@ def _name_goes_on(so_far: str, nxt: str, seg, x_value: float) -> bool:
 
 
 def find_holders(stream: Stream, labels: list[Label], claimed: set[int] | None = None,
-                 rows: list[dict[str, list[int]]] | None = None) -> list[dict]:
+                 rows: list[dict[str, list[Any]]] | None = None) -> list[dict]:
     """People named in the stream, merged by name, each {role, name, id_number, id_kind,
     birth_date, sex, address, needs_review, evidence, _at (stream offsets of its names)}."""
     claimed = set(claimed or ())
@@ -322,7 +324,7 @@ def _default_role(stream: Stream) -> str:
     return "holder"
 
 
-def _table_role(stream: Stream, cells: dict[str, list[int]]) -> str | None:
+def _table_role(stream: Stream, cells: dict[str, list[Any]]) -> str | None:
     """A table's people take the role its heading names (up to two lines above the header)."""
     k = cells["_head"][0]
     for j in range(k - 1, max(-1, k - 3), -1):
@@ -338,12 +340,12 @@ def _union(b: list[int] | None, c: list[int] | None) -> list[int] | None:
     return [min(b[0], c[0]), min(b[1], c[1]), max(b[2], c[2]), max(b[3], c[3])]
 
 
-def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None) -> dict | None:
+def _table_person(stream: Stream, cells: dict[str, list[Any]], role: str | None) -> dict | None:
     """A person from one table row: {label kind: segment indices of its cell}."""
     def span(kind: str) -> tuple[int, int]:
         return cells[kind][0].a, cells[kind][0].b
 
-    parts = []
+    parts: list[tuple[str, int, int]] = []
     for c in cells["name"]:  # a name wrapped in its cell: one piece per line
         a = c.a
         title = re.match(r"(?:Ông|Bà|ÔNG|BÀ)(?:\s*[(/]\s*(?:ông|bà|ÔNG|BÀ)\s*\)?)?(?:\s+|$)",
@@ -375,13 +377,13 @@ def _table_person(stream: Stream, cells: dict[str, list[int]], role: str | None)
             p["evidence"]["id_number"] = idv[1]
     for kind, key, read in (("birth", "birth_date", _birth_at), ("sex", "sex", _sex_at)):
         if kind in cells:
-            got = read(stream, *span(kind))
-            if got:
-                p[key], p["evidence"][key] = got
+            cell = read(stream, *span(kind))
+            if cell:
+                p[key], p["evidence"][key] = cell
     if "address" in cells:
-        parts = [stream.text[c.a:c.b].strip(" |[]") for c in cells["address"]]
+        lines = [stream.text[c.a:c.b].strip(" |[]") for c in cells["address"]]
         evs = [evidence(stream, c.a, c.b) for c in cells["address"]]
-        value = " ".join(parts).strip(" ,;.")
+        value = " ".join(lines).strip(" ,;.")
         if value:
             ev = evs[0]
             for e in evs[1:]:
@@ -419,9 +421,9 @@ def _attribute(stream: Stream, labels: list[Label], p: dict, lab: Label, end: in
     if p[key] is not None:
         return
     if lab.kind == "id":
-        got = _id_at(stream, lab.value_start, end, "chieu" in stream.folded[lab.start:lab.end])
-        if got:
-            vals, ev = got
+        found = _id_at(stream, lab.value_start, end, "chieu" in stream.folded[lab.start:lab.end])
+        if found:
+            vals, ev = found
             p.update(vals)
             p["evidence"]["id_number"] = ev
         return

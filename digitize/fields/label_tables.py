@@ -59,7 +59,8 @@ def label_table_people(stream: Stream, labels: list[Label]) -> tuple[list[dict],
         cols = [(x0, x1) for _, _, x0, x1 in cells[1:]]
         above = _cells(stream, rows[r - 1]) if r else []
         group = []
-        for (name, a, b), (x0, x1) in zip(names, cols):
+        found = [n for n in names if n is not None]  # every one (checked above)
+        for (name, a, b), (x0, x1) in zip(found, cols):
             role = lab.role or _column_role(stream, above, x0, x1) \
                 or _context_role(stream, labels, labels.index(lab), people) or _default_role(stream)
             group.append(_new_person(stream, role, name, a, b, "table"))
@@ -116,9 +117,9 @@ def cell_attribute(stream: Stream, p: dict, attr: str, a: int, e: int) -> None:
             p.update(got[0])
             p["evidence"]["id_number"] = got[1]
         return
-    got = (_birth_at if attr == "birth_date" else _sex_at)(stream, a, e)
-    if got:
-        p[attr], p["evidence"][attr] = got
+    read = (_birth_at if attr == "birth_date" else _sex_at)(stream, a, e)
+    if read:
+        p[attr], p["evidence"][attr] = read
 
 
 def _column_role(stream: Stream, above: list[Cell], x0: float, x1: float) -> str | None:

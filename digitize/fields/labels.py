@@ -249,7 +249,8 @@ def _finish(stream: Stream, kind: str, a: int, b: int) -> Label:
     role = None
     pos = b
     if kind == "role":
-        kind, role = "name", ROLE_RE.fullmatch(f, a, b).lastgroup
+        whole = ROLE_RE.fullmatch(f, a, b)
+        kind, role = "name", whole.lastgroup if whole else None
     elif kind == "name":
         rm = ROLE_RE.match(f, _skip_blank(f, pos))
         if rm and (rm.end() == len(f) or not f[rm.end()].isalnum()) \
@@ -264,6 +265,7 @@ def _finish(stream: Stream, kind: str, a: int, b: int) -> Label:
     if pm:
         pos = pm.end()
     cm = _COLON.match(f, pos)
+    assert cm is not None  # _COLON matches the empty string
     colon = any(c in cm.group() for c in ":.|") or _cell_alone(stream, a, cm.end())
     return Label(kind, a, pos, cm.end(), role, colon)
 

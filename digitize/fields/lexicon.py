@@ -73,9 +73,10 @@ def _marks(syllable: str) -> tuple[str, str, str]:
 
 
 def misread_as(read: str, true: str) -> bool:
-    """Could an OCR engine read syllable `true` as `read`? Same letters (đ stays đ); hats,
-    breves and horns seen are kept (save a hat that was a hook above: "đầm" for "đảm"); a tone above may be any other tone above, or missing over
-    a vowel that has or gains a hat; a dot below stays a dot below."""
+    """Could an OCR engine read syllable `true` as `read`? Same letters (đ stays đ); hats, breves
+    and horns seen are kept (save a hat that was a hook above: "đầm" for "đảm"); a tone above may be
+    any other tone above, or missing over a vowel that has or gains a hat; a dot below stays a dot
+    below."""
     if read == true:
         return True
     b1, t1, m1 = _marks(read)

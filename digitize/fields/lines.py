@@ -50,7 +50,7 @@ def _read_again(s: Segment, centre_x: float, reread_text: RereadText) -> str | N
     best wins ("thực hiện dự án" over "thực hiện đự án"), then the more confident."""
     half = max(s.x1 - centre_x, centre_x - s.x0) + 2 * s.height
     x0, x1 = int(max(0, centre_x - half)), int(min(s.page_width, centre_x + half))
-    best: tuple[float, str] | None = None
+    best: tuple[tuple[int, float], str] | None = None
     for share in PADS:
         pad = max(1, round(share * s.height))
         box = Box(x0, max(0, s.y0 - pad), x1, min(s.page_height, s.y1 + pad))
@@ -59,7 +59,7 @@ def _read_again(s: Segment, centre_x: float, reread_text: RereadText) -> str | N
         except Exception:  # a failed re-read must not lose the field
             again = None
         merged = merge_readings(s.text, again[0]) if again else None
-        if merged:
+        if merged and again:
             rank = (coverage(merged.split())[0], again[1])
             if best is None or rank > best[0]:
                 best = (rank, merged)

@@ -1,12 +1,13 @@
 """Mend the marks of a document's OCR words before anything reads them (fields, index, PDF/A).
 
-OCR of Vietnamese drops and confuses tone marks inside compound words ("thẩm quyên", "tô chức",
-"Kê hoạch"). `mend_document` runs `lexicon.mend_compounds` (and `lunar.mend_year_names`) over each OCR'd page in reading order,
-the lines of a block joined so that a compound broken over two lines is still seen, with the
-document's own usage as a veto (a word the document writes as read next to the same neighbour three or more
-times is kept: "UBND tỉnh giao" does not become "tính giao"). Measured on the born-digital pages
-(eval: scripts/eval_fields.py's OCR cache against gt_text): word F1 0.960 -> 0.972, CER 7.96% ->
-7.73%. Text-layer pages are exact already and left alone; numbers and codes are never touched.
+OCR of Vietnamese drops and confuses tone marks inside compound words ("thẩm quyên", "tô chức", "Kê
+hoạch"). `mend_document` runs `lexicon.mend_compounds` (and `lunar.mend_year_names`) over each OCR'd
+page in reading order, the lines of a block joined so that a compound broken over two lines is still
+seen, with the document's own usage as a veto (a word the document writes as read next to the same
+neighbour three or more times is kept: "UBND tỉnh giao" does not become "tính giao"). Measured on
+the born-digital pages (eval: scripts/eval_fields.py's OCR cache against gt_text): word F1 0.960 ->
+0.972, CER 7.96% -> 7.73%. Text-layer pages are exact already and left alone; numbers and codes are
+never touched.
 
 A word OCR read with good confidence (`CONFIDENT_WORD`) is never changed: Tesseract is often
 sure of a wrong mark, but a sure reading replaced by another word is how a correct "Trịnh" or
@@ -64,7 +65,8 @@ def mend_document(pages: list[PageText]) -> tuple[list[PageText], list[str]]:
             stream.append(w.text)
             sure.append(w.conf >= CONFIDENT_WORD)
 
-        def keep(toks: list[str], start: int, end: int, changed: list[int]) -> bool:
+        def keep(toks: list[str], start: int, end: int, changed: list[int],
+                 sure: list[bool] = sure) -> bool:  # this page's `sure`
             return any(sure[i] for i in changed) or veto(toks, start, end, changed)
 
         mended, changes = mend_compounds(" ".join(stream), keep)

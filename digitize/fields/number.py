@@ -138,19 +138,21 @@ def read_number(seg: Segment, label_end: int) -> NumberReading:
     words = seg.words[first:]
     label_word = seg.words[first] if first < len(seg.words) else None
     lead = ""
-    if label_word is not None and LABEL_RE.match(fold(label_word.text)):
-        m = LABEL_RE.match(fold(label_word.text))
+    m = LABEL_RE.match(fold(label_word.text)) if label_word is not None else None
+    if label_word is not None and m:
         lead = fix_glyphs(label_word.text)[m.end():]
         words = seg.words[first + 1:]
     texts = ([lead] if lead else []) + [fix_glyphs(w.text) for w in words]
-    wlist = ([label_word] if lead else []) + list(words)
+    wlist: list[Word] = ([label_word] if lead and label_word is not None else []) + list(words)
     joined = " ".join(texts)
     slash, (symbol, tcode, icode, repaired) = _symbol_slash(joined)
     if slash < 0:
         return NumberReading(raw, None, None, None, None, [], [], None, 0.0, "no slash")
-    seq_text, sym_text = joined[:slash], joined[slash + 1:]
+    seq_text = joined[:slash]
     # Map characters back to words.
-    pos, seq_words, sym_words = 0, [], []
+    pos = 0
+    seq_words: list[Word] = []
+    sym_words: list[Word] = []
     slash_at: tuple[Word, int] | None = None
     for t, w in zip(texts, wlist):
         a, b = pos, pos + len(t)

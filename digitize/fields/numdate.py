@@ -70,7 +70,7 @@ def _settle_digits(first: str | None, doubt: str, conf: float, again: tuple[str,
         # symbol: the digits read first stay, shown beside the re-read.
         clean_first = first is not None and doubt.startswith(("low confidence", "repaired",
                                                               "glued", "touches"))
-        if (glued and clean_first and len(again[0]) > len(first)
+        if (glued and clean_first and first is not None and len(again[0]) > len(first)
                 and again[0].startswith(first)):
             return first, conf * 0.8, True, f"re-read {again[0]} runs past the number", \
                 [again[0]]
@@ -204,9 +204,9 @@ def date_fields(out: dict, d, reread: RereadDigits | None, today: dt.date | None
     ev = seg.text + (f" [{'; '.join(notes)}]" if notes else "")
     f = make_field("issued_date", iso, seg.words, seg.page, ev, review or iso is None, conf)
     if y.value:
-        alts = [_iso(y.value, m, dd) for dd in others["day"] + [day] for m in
-                others["month"] + [month] if dd and m and (dd, m) != (day, month)]
-        annotate(f, [], None, [a for a in alts if a])
+        dated = [_iso(y.value, m, dd) for dd in others["day"] + [day] for m in
+                 others["month"] + [month] if dd and m and (dd, m) != (day, month)]
+        annotate(f, [], None, [a for a in dated if a])
     out["issued_date"] = f
 
 

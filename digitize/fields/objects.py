@@ -12,6 +12,7 @@ original kept and the value sent to review.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from digitize.fields.labels import (Label, Stream, address_goes_on, evidence, opens_line,
                                     pieces_value, value_end, wrapped)
@@ -65,7 +66,7 @@ def _text(stream: Stream, labels: list[Label], lab: Label, end: int, limit: int
         value, ev = got
     else:
         m = re.match(r"\s*(?:tại\s+)?", text[a:limit])
-        a += m.end()
+        a += m.end() if m else 0
         value = address_at(text[a:limit]) or ""
         ev = evidence(stream, a, a + len(value))
     if not value or not re.search(r"[^\W\d_]", value):
@@ -189,11 +190,12 @@ def _cell(stream: Stream, ks: list, rx: re.Pattern) -> tuple[str, dict] | None:
                            "letters read for digits" if value != raw else "")
 
 
-def _table_parcels(stream: Stream, rows: list[dict[str, list[int]]]) -> list[dict]:
+def _table_parcels(stream: Stream, rows: list[dict[str, list[Any]]]) -> list[dict]:
     out = []
     for cells in rows:
-        o = {"kind": "parcel", "parcel": None, "map_sheet": None, "area": None, "address": None,
-             "needs_review": False, "evidence": {}, "_at": cells["name"][0].a}
+        o: dict[str, Any] = {"kind": "parcel", "parcel": None, "map_sheet": None, "area": None,
+                             "address": None, "needs_review": False, "evidence": {},
+                             "_at": cells["name"][0].a}
         for kind, attr, rx in (("parcel", "parcel", _NUMBER), ("sheet", "map_sheet", _NUMBER),
                                ("area", "area", _AREA)):
             if kind in cells:
@@ -205,7 +207,7 @@ def _table_parcels(stream: Stream, rows: list[dict[str, list[int]]]) -> list[dic
     return out
 
 
-def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[int]]] | None = None
+def find_objects(stream: Stream, labels: list[Label], rows: list[dict[str, list[Any]]] | None = None
                  ) -> tuple[list[dict], list[dict], set[int]]:
     """(objects, organisations, indices of labels claimed from the people). `rows`: the rows of
     the document's tables of people (`tables.table_rows`), whose parcels are read by column."""

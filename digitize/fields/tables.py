@@ -157,7 +157,8 @@ def table_rows(stream: Stream) -> list[dict[str, list]]:
                 if kind is None and col is None:
                     fits = False
                     break
-                cells.setdefault(kind or kinds[col] or f"col{col}", []).append(c)
+                named = kinds[col] if col is not None else None
+                cells.setdefault(kind or named or f"col{col}", []).append(c)
             wide = len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.6 * (bounds[-1][1] - bounds[0][0]) \
                 and len(cells) < 2
             if not fits or wide:

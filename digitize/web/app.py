@@ -398,7 +398,9 @@ def create_app(settings: Settings, tls: bool = False) -> Starlette:
         return app_.page(request, "error.html", exc.status_code, message=exc.detail)
 
     app = Starlette(routes=routes, exception_handlers={NeedLogin: need_login,
-                                                       HTTPException: http_error},
+                                                       # Starlette types a handler as taking
+                                                       # any Exception; this one is HTTP's
+                                                       HTTPException: http_error},  # type: ignore[dict-item]
                     middleware=[Middleware(SecurityHeaders), Middleware(SessionMiddleware,
                                            secret_key=app_.users.session_secret(),
                                            session_cookie="digitize_session", max_age=8 * 3600,

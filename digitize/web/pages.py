@@ -52,7 +52,7 @@ def page_jpeg(pdf: Path, page: int, width: int) -> bytes:
     def make() -> bytes:
         im = _page(pdf, page)
         if im.width > width:
-            im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+            im = im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
         return _jpeg(im)
     stat = pdf.stat()
     return _cached((str(pdf), stat.st_mtime_ns, page, width), make)
@@ -73,6 +73,6 @@ def crop_jpeg(pdf: Path, page: int, box: list[int], page_size: tuple[int, int],
             area = (0, 0, im.width, im.height)
         crop = im.crop(area)
         if crop.width > 900:
-            crop = crop.resize((900, round(crop.height * 900 / crop.width)), Image.LANCZOS)
+            crop = crop.resize((900, round(crop.height * 900 / crop.width)), Image.Resampling.LANCZOS)
         return _jpeg(crop, 85)
     return _cached((str(pdf), pdf.stat().st_mtime_ns, page, tuple(box), page_size), make)

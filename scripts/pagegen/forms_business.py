@@ -121,7 +121,8 @@ def k_licence(ctx: Ctx) -> dict:
         code = "GP-KT"
     else:
         doc = "GIẤY CHỨNG NHẬN CƠ SỞ ĐỦ ĐIỀU KIỆN AN TOÀN THỰC PHẨM"
-        body.append(L(f"3. Loại hình sản xuất, kinh doanh: {rng.choice(('Dịch vụ ăn uống', 'Sản xuất bánh kẹo'))}"))
+        kind = rng.choice(("Dịch vụ ăn uống", "Sản xuất bánh kẹo"))
+        body.append(L(f"3. Loại hình sản xuất, kinh doanh: {kind}"))
         code = "GCNATTP"
     body.append(L(f"Giấy phép có giá trị đến {V.vn_date(f'{int(iss.date[:4]) + 5}{iss.date[4:]}')}."))
     title, sname = signer(ctx, "dept")

@@ -132,8 +132,12 @@ def k_marital(ctx: Ctx) -> dict:
     body += [L(f"Trong thời gian cư trú tại {p.address.split(', ', 1)[-1]}, từ ngày "
                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2000, 2015)} "
                f"đến ngày {V.dmy(iss.date)}"),
-             L(f"Tình trạng hôn nhân: {rng.choice(('Chưa đăng ký kết hôn với ai', 'Hiện tại chưa kết hôn', 'Đã ly hôn, chưa đăng ký kết hôn mới'))}."),
-             L(f"Giấy này được cấp để: {rng.choice(('làm thủ tục đăng ký kết hôn', 'bổ sung hồ sơ vay vốn', 'làm thủ tục mua bán nhà đất'))}."),
+             L("Tình trạng hôn nhân: " + rng.choice((
+                 "Chưa đăng ký kết hôn với ai", "Hiện tại chưa kết hôn",
+                 "Đã ly hôn, chưa đăng ký kết hôn mới")) + "."),
+             L("Giấy này được cấp để: " + rng.choice((
+                 "làm thủ tục đăng ký kết hôn", "bổ sung hồ sơ vay vốn",
+                 "làm thủ tục mua bán nhà đất")) + "."),
              L("Giấy này có giá trị sử dụng trong thời hạn 6 tháng, kể từ ngày cấp.")]
     title, sname = signer(ctx, "ubnd")
     h = Header(iss.lines, f"Số: {number(ctx, 'XNTTHN')}", place_date(iss),
@@ -169,7 +173,8 @@ def k_allowance(ctx: Ctx) -> dict:
                 L(f"Thời gian hưởng: kể từ {V.vn_date(iss.date)}")]
         subj = f"Về việc trợ cấp xã hội hằng tháng đối với {mr(p)} {p.name}"
     elif lay == "paid*":
-        art = [P(f"Điều 1. Chi trả trợ cấp xã hội hằng tháng cho {'bà (ông)' if p.sex == 'Nữ' else 'ông (bà)'} "
+        title = "bà (ông)" if p.sex == "Nữ" else "ông (bà)"
+        art = [P(f"Điều 1. Chi trả trợ cấp xã hội hằng tháng cho {title} "
                  f"{p.name} ({p.id_kind.upper()}: {p.id_number}){born_running(ctx, p)}, "
                  f"cư trú tại {p.address}, mức {amount} đồng/tháng.")]
         p.sex = None

@@ -50,7 +50,8 @@ def k_land_cert(ctx: Ctx) -> dict:
              L(f"b) Địa chỉ: {par['address']}"),
              L(f"c) Diện tích: {par['area']} m²"),
              L("d) Hình thức sử dụng: Sử dụng riêng"),
-             L(f"đ) Mục đích sử dụng: {rng.choice(('Đất ở tại nông thôn', 'Đất ở tại đô thị', 'Đất trồng cây lâu năm'))}"),
+             L("đ) Mục đích sử dụng: " + rng.choice(("Đất ở tại nông thôn", "Đất ở tại đô thị",
+                                                     "Đất trồng cây lâu năm"))),
              L("e) Thời hạn sử dụng: Lâu dài"),
              L("g) Nguồn gốc sử dụng: Nhà nước công nhận quyền sử dụng đất")]
     title, sname = signer(ctx, "ubnd")

@@ -144,8 +144,9 @@ def generate(seed: int, index: int, split: str | None = None, dpi: int = 200,
     truth = {"doc_id": doc_id, "kind": kind, "split": split, "layout": made["layout"],
              "font": family, "degradation": degradation, "tone_placement": "old" if old else "new",
              "header": truth_header, "holders": people, "organisations": orgs,
-             "objects": objects, "pages": [f"{doc_id}_p{i}.{'png' if degradation == 'clean' else 'jpg'}" for i in
-                                           range(1, len(laid.pages) + 1)],
+             "objects": objects,
+             "pages": [f"{doc_id}_p{i}.{'png' if degradation == 'clean' else 'jpg'}"
+                       for i in range(1, len(laid.pages) + 1)],
              "lines": lines_of(laid), "words": words_of(laid),
              "size": [laid.width, laid.height, dpi]}
     return truth, laid
