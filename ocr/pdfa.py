@@ -251,7 +251,8 @@ def unembedded_fonts(pdf: Pdf) -> list[str]:
             continue
         if subtype == Name.Type0:
             kids = font.get("/DescendantFonts")
-            font = kids[0] if isinstance(kids, Array) and len(kids) else font
+            if isinstance(kids, Array) and len(kids) and isinstance(kids[0], Dictionary):
+                font = kids[0]
         desc = font.get("/FontDescriptor")
         if not isinstance(desc, Dictionary) or not any(
                 k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
@@ -303,7 +304,9 @@ def _add_charset(font: Dictionary) -> None:
     """PDF/A-1 asks a Type 1 font subset to list its glyphs (/CharSet); cairo's compact (CFF)
     subsets do not. The names are read from the embedded program with fontTools."""
     desc = font.get("/FontDescriptor")
-    program = desc.get("/FontFile3") if isinstance(desc, Dictionary) else None
+    if not isinstance(desc, Dictionary):  # no descriptor: nothing to add the list to
+        return
+    program = desc.get("/FontFile3")
     if font.get("/Subtype") != Name.Type1 or "/CharSet" in desc or not isinstance(
             program, pikepdf.Stream) or program.get("/Subtype") != Name.Type1C:
         return
