@@ -35,7 +35,8 @@ _TITLE_WORDS = tuple((
     # who signs the civil-status and certifying forms (Circular 04/2020/TT-BTP and others)
     "NGƯỜI KÝ TRÍCH LỤC CÔNG CHỨC TƯ PHÁP - HỘ TỊCH").split())
 _TITLE_START = re.compile(r"^(tm|kt|tl|tuq|q)\s*\.")
-_POSITION = re.compile(r"nguoi\s+ky\b|cong\s+chuc\s+tu\s+phap|chu\s+tich|giam\s+doc|truong(\s+ban|\s+phong)?$|chanh\s+van\s+phong|"
+_POSITION = re.compile(r"nguoi\s+ky\b|cong\s+chuc\s+tu\s+phap|chu\s+tich|giam\s+doc|"
+                       r"truong(\s+ban|\s+phong)?$|chanh\s+van\s+phong|"
                        r"bi\s+thu|chanh\s+thanh\s+tra|cuc\s+truong|vien\s+truong|thu\s+truong|"
                        r"hieu\s+truong|bo\s+truong|truong\s+ban|chanh\s+an|vien\s+truong")
 
