@@ -71,7 +71,9 @@ def _resolve(store: Store, record_id: str) -> str:
     Several records: BadUsage listing them (the officer types more characters)."""
     if store.catalogue.has(record_id):
         return record_id
-    found = store.catalogue.find_prefix(record_id) if record_id else []
+    # ids are hex: a prefix's "_" or "%" (SQL wildcards in find_prefix) matches no id
+    found = [i for i in store.catalogue.find_prefix(record_id) if i.startswith(record_id)] \
+        if record_id else []
     if len(found) == 1:
         return found[0]
     if not found:

@@ -140,6 +140,10 @@ def test_a_short_id_shared_by_several_records_lists_them():
     assert service._resolve(_store(ids), "7") == ids[3]
     with pytest.raises(NotFound):
         service._resolve(_store(ids), "9")
+    wild = _store(ids)
+    wild.catalogue.find_prefix = lambda p: ids[:2]  # what SQL LIKE '5_%' finds
+    with pytest.raises(NotFound):
+        service._resolve(wild, "5_")
 
 
 @pytest.mark.parametrize("code, ok", [
