@@ -317,9 +317,11 @@ def _ocr_generated(G, split: str, args, extract_fields) -> list[tuple[dict, dict
     """Generate (once) and OCR (once, cached) a split's pages; (truth, fields, pages) each."""
     truths = G.make_set(args.gen_dir, split, args.gen_count, args.gen_dpi, args.workers)
     cache = args.cache / "results" / G.gen_tag(args.gen_dpi)
-    docs = [json.loads(p.read_text()) for p in truths]
-    files = {t["doc_id"]: [cache / f"{Path(n).stem}.{PREP_TAG}.json" for n in t["pages"]]
-             for t in docs}
+    texts = [p.read_text() for p in truths]
+    docs = [json.loads(t) for t in texts]
+    keys = {t["doc_id"]: G.truth_key(x) for t, x in zip(docs, texts)}  # a changed truth: new OCR
+    files = {t["doc_id"]: [cache / f"{Path(n).stem}.{keys[t['doc_id']]}.{PREP_TAG}.json"
+                           for n in t["pages"]] for t in docs}
     run_ocr([(str(p.parent / n), "image", 0, str(f)) for p, t in zip(truths, docs)
              for n, f in zip(t["pages"], files[t["doc_id"]])], cache, args.workers)
     from digitize.fields.mend import mend_document
@@ -327,7 +329,8 @@ def _ocr_generated(G, split: str, args, extract_fields) -> list[tuple[dict, dict
     for t in docs:
         pages = mend_document(cached_pages(files[t["doc_id"]]))[0]
         fields = _safe_extract(extract_fields, pages,
-                               Rereader(Path(t["doc_id"]), cache, files[t["doc_id"]]))
+                               Rereader(Path(f"{t['doc_id']}.{keys[t['doc_id']]}"), cache,
+                                        files[t["doc_id"]]))
         scored.append((t, fields, pages))
     return scored
 

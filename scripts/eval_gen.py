@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GEN_FILES = "scripts/pagegen/*.py"  # everything the pages depend on
+RENDER_FILES = ("layout.py", "render.py")  # what draws the pages from their truth
 HEADER_KEYS = ("issuer", "number", "issued_date", "doc_type", "place", "subject", "signer_title",
                "signer_name")
 HOLDER_ATTRS = ("name", "id_number", "birth_date", "sex", "address", "role")
@@ -28,11 +28,27 @@ ORG_ATTRS = ("name", "tax_code", "address")
 
 
 def gen_tag(dpi: int) -> str:
-    """Changes whenever the generator or the renderer changes, so stale pages are never used."""
+    """Changes whenever the drawing of pages changes (layout, renderer, degradations), so stale
+    pages are never used. A change of content shows in the truth instead (`make_set`)."""
+    import inspect
+
+    from scripts.pagegen import results as R
     h = hashlib.sha256()
-    for path in sorted(ROOT.glob(GEN_FILES)):
-        h.update(path.name.encode() + path.read_bytes())
+    for name in RENDER_FILES:
+        h.update((ROOT / "scripts/pagegen" / name).read_bytes())
+    for fn in (R.render, R.save_pages):
+        h.update(inspect.getsource(fn).encode())
+    h.update(repr(R.DEGRADATIONS).encode())
     return f"{h.hexdigest()[:10]}-{dpi}"
+
+
+def truth_key(truth_text: str) -> str:
+    """A short hash of a document's truth: its pages' OCR is cached under it."""
+    return hashlib.sha256(truth_text.encode()).hexdigest()[:8]
+
+
+def _text(truth: dict) -> str:
+    return json.dumps(truth, ensure_ascii=False)
 
 
 def _make(job: tuple[int, int, str, str, int]) -> str:
@@ -43,23 +59,25 @@ def _make(job: tuple[int, int, str, str, int]) -> str:
     R.save_pages(truth, laid, seed, out_dir)
     p = out_dir / f"{truth['doc_id']}.json"
     tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps(truth, ensure_ascii=False))
+    tmp.write_text(_text(truth))
     tmp.replace(p)  # the truth last: a document with its truth file is complete
     return str(p)
 
 
 def make_set(root: Path, split: str, count: int, dpi: int = 200, workers: int = 2
              ) -> list[Path]:
-    """Generate (once) `count` documents of `split` under root/<gen_tag>/<split>; the truth files
-    in order."""
+    """`count` documents of `split` under root/<gen_tag>/<split>; the truth files in order. A
+    document is drawn again only when its truth differs from the stored one (a generator change
+    redraws the documents it changed, not the others)."""
     from scripts.pagegen import results as R
     out = root / gen_tag(dpi) / split
     out.mkdir(parents=True, exist_ok=True)
     jobs, paths = [], []
     for i, seed in enumerate(R.seeds(split, count)):
-        found = sorted(out.glob(f"{split[0]}{seed:05d}-*.json"))
-        if found:
-            paths.append(found[0])
+        truth = R.generate(seed, i, split, dpi)[0]
+        p = out / f"{truth['doc_id']}.json"
+        if p.exists() and p.read_text() == _text(truth):
+            paths.append(p)
         else:
             jobs.append((seed, i, split, str(out), dpi))
             paths.append(None)

@@ -64,8 +64,8 @@ def issuer(ctx: Ctx, level: str, dept: str | None = None) -> Issuer:
         prov, dist, communes = rng.choice(V.OLD_PLACES)
         commune = rng.choice(communes)
         date = f"{rng.randint(2016, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        if date >= "2025-07":
-            date = "2025-0" + date[6:]
+        if date >= "2025-07":  # before the reorganisation: the first half of 2025
+            date = f"2025-{int(date[5:7]) - 6:02d}{date[7:]}"
         if level == "district" and dist[0].isupper():
             level = "province"
     unit = {"province": prov, "district": dist, "commune": commune}.get(level, prov)
