@@ -380,7 +380,9 @@ def watch(in_dir, archive, interval, settle, once, jobs, as_json, group_timeout,
               help="TLS certificate (PEM): serve HTTPS, session cookies marked Secure.")
 @click.option("--keyfile", type=click.Path(path_type=Path, dir_okay=False),
               help="TLS private key (PEM) of --certfile.")
-def serve(archive, host, port, certfile, keyfile):
+@click.option("--workers", type=click.IntRange(0), default=0, show_default=True,
+              help="Server processes; 0 means one per CPU core.")
+def serve(archive, host, port, certfile, keyfile, workers):
     """Serve the counter officer's web page: search (diacritics optional), a citizen's results,
     a record with its scan and evidence boxes, review and correction, attach to a dossier.
 
@@ -390,7 +392,8 @@ def serve(archive, host, port, certfile, keyfile):
     """
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("--certfile and --keyfile go together")
-    service.serve(from_env(archive=archive), host, port, certfile, keyfile)
+    service.serve(from_env(archive=archive), host, port, certfile, keyfile,
+                  workers or os.cpu_count() or 1)
 
 
 @main.group()

@@ -431,17 +431,29 @@ def batch_report(path: Path | None) -> Iterator[Any]:
 
 # the web page and its accounts --------------------------------------------------------------
 def serve(settings: Settings, host: str, port: int, certfile: Path | None = None,
-          keyfile: Path | None = None) -> None:
-    """Run the web page (digitize.web) over the archive until interrupted."""
+          keyfile: Path | None = None, workers: int = 1) -> None:
+    """Run the web page (digitize.web) over the archive until interrupted, in `workers`
+    server processes (each builds its app from the DIGITIZE_* environment set here)."""
+    import os
+
     import uvicorn
 
     from digitize.web.app import create_app
     _existing_archive(settings)
-    app = create_app(settings, tls=certfile is not None)
-    log.warning("serving %s on http%s://%s:%d/", settings.archive, "s" if certfile else "",
-                host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=certfile,
-                ssl_keyfile=keyfile)
+    log.warning("serving %s on http%s://%s:%d/ (%d process(es))", settings.archive,
+                "s" if certfile else "", host, port, workers)
+    tls = dict(ssl_certfile=certfile, ssl_keyfile=keyfile)
+    if workers <= 1:
+        uvicorn.run(create_app(settings, tls=certfile is not None), host=host, port=port,
+                    log_level="warning", **tls)
+        return
+    os.environ.update({"DIGITIZE_ARCHIVE": str(settings.archive),
+                       "DIGITIZE_BACKEND": settings.backend, "DIGITIZE_LANG": settings.lang,
+                       "DIGITIZE_WEB_TLS": "1" if certfile else "0"})
+    if settings.es_url:
+        os.environ["DIGITIZE_ES_URL"] = settings.es_url
+    uvicorn.run("digitize.web.app:app_from_env", factory=True, workers=workers, host=host,
+                port=port, log_level="warning", **tls)
 
 
 def add_user(settings: Settings, name: str, role: str, password: str) -> None:

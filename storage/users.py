@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS users (
     created_at TEXT NOT NULL,
     disabled INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT NOT NULL,          -- "ip:ADDRESS" or "user:NAME"
+    at REAL NOT NULL            -- seconds since the epoch
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
 CREATE TABLE IF NOT EXISTS access_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -138,6 +143,21 @@ class Users:
                 self.db.execute("UPDATE users SET password_hash=? WHERE name=?",
                                 (_hasher.hash(password), name))
         return User(row[0], row[1])
+
+    def failures_since(self, key: str, since: float) -> tuple[int, float | None]:
+        """(failed logins of `key` since `since`, the time of the oldest of them)."""
+        n, oldest = self.db.execute("SELECT count(*), min(at) FROM login_failures WHERE key=? "
+                                    "AND at>?", (key, since)).fetchone()
+        return int(n), oldest
+
+    def add_failure(self, key: str, at: float) -> None:
+        with self.db:
+            self.db.execute("INSERT INTO login_failures(key, at) VALUES (?,?)", (key, at))
+            self.db.execute("DELETE FROM login_failures WHERE at<?", (at - 86400,))
+
+    def clear_failures(self, key: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM login_failures WHERE key=?", (key,))
 
     def log_access(self, user: str, action: str, record_id: str = "", detail: str = "") -> None:
         """Append to the access log: who did what to which record, and when."""

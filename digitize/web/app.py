@@ -103,7 +103,7 @@ class App:
     def __init__(self, settings: Settings, tls: bool = False):
         self.settings = settings
         self.users = Users(settings.archive)
-        self.limiter = LoginLimiter()
+        self.limiter = LoginLimiter(self.users)
         self.templates = _templates()
         self.tls = tls
 
@@ -364,6 +364,15 @@ def _evidence_boxes(doc: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
             "left": round(100 * x0 / w, 2), "top": round(100 * y0 / h, 2),
             "width": round(100 * (x1 - x0) / w, 2), "height": round(100 * (y1 - y0) / h, 2)})
     return out
+
+
+def app_from_env() -> Starlette:
+    """The app for a server process started by `digitize serve --workers N` (uvicorn imports
+    it by name in each worker): the settings come from the DIGITIZE_* environment `serve` set."""
+    import os
+
+    from digitize.config import from_env
+    return create_app(from_env(), tls=os.environ.get("DIGITIZE_WEB_TLS") == "1")
 
 
 def create_app(settings: Settings, tls: bool = False) -> Starlette:

@@ -8,9 +8,7 @@ account store on every request, so removing an account or changing its role take
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -65,37 +63,31 @@ async def checked_form(request: Request) -> dict[str, str]:
 
 class LoginLimiter:
     """Failed logins per client address and per user name in a sliding window; past the limit,
-    further attempts are refused until the oldest failure leaves the window."""
+    further attempts are refused until the oldest failure leaves the window. Kept in the account
+    store, so several server processes share the count."""
 
-    def __init__(self, window_s: float = LOGIN_WINDOW_S, max_failures: int = LOGIN_MAX_FAILURES):
-        self.window_s, self.max_failures = window_s, max_failures
-        self._fails: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _trim(self, key: str, now: float) -> deque[float]:
-        q = self._fails[key]
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
+    def __init__(self, users: Users, window_s: float = LOGIN_WINDOW_S,
+                 max_failures: int = LOGIN_MAX_FAILURES):
+        self.users, self.window_s, self.max_failures = users, window_s, max_failures
 
     def wait_s(self, *keys: str) -> int:
         """Seconds to wait before another attempt for any of `keys`; 0 when allowed."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [self.window_s - (now - q[0]) for q in (self._trim(k, now) for k in keys)
-                     if len(q) >= self.max_failures]
+        now = time.time()
+        waits = []
+        for k in keys:
+            n, oldest = self.users.failures_since(k, now - self.window_s)
+            if n >= self.max_failures and oldest is not None:
+                waits.append(self.window_s - (now - oldest))
         return int(max(waits)) + 1 if waits else 0
 
     def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._trim(k, now).append(now)
+        now = time.time()
+        for k in keys:
+            self.users.add_failure(k, now)
 
     def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._fails.pop(k, None)
+        for k in keys:
+            self.users.clear_failures(k)
 
 
 def security_headers(headers) -> None:
