@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
@@ -87,6 +88,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=480, help="in all, spread over the clients")
     ap.add_argument("--keep", type=Path, help="build (or reuse) the archive here")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="server processes (digitize serve --workers)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-web-"))
@@ -99,7 +102,7 @@ def main() -> None:
     docs = list(make_records(min(args.pages, 20000)))  # queries aim at records that exist
     rnd = random.Random(11)
     mix = query_mix(docs, rnd, n=args.requests)
-    server, base = webserver.start(folder)
+    server, base = webserver.start(folder, workers=args.workers)
     try:
         results: list[tuple[str, float]] = []
         errors: list[str] = []
@@ -121,7 +124,7 @@ def main() -> None:
         by_kind.setdefault(kind, []).append(ms)
     allms = [ms for _, ms in results]
     report = {
-        "pages": args.pages, "records": records, "clients": args.clients,
+        "pages": args.pages, "records": records, "clients": args.clients, "workers": args.workers,
         "requests": len(results), "errors": errors[:5], "error_count": len(errors),
         "rate_per_s": round(len(results) / wall, 1),
         "p50_ms": round(statistics.median(allms), 1), "p95_ms": round(_pct(allms, 95), 1),

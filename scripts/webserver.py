@@ -17,13 +17,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(archive: Path, timeout_s: float = 60) -> tuple[subprocess.Popen, str]:
-    """`digitize serve` over `archive` on 127.0.0.1; returns (process, base URL) once it listens.
+def start(archive: Path, timeout_s: float = 60, workers: int = 1
+          ) -> tuple[subprocess.Popen, str]:
+    """`digitize serve` over `archive` on 127.0.0.1 with `workers` server processes; returns
+    (process, base URL) once it listens.
     RuntimeError with the server's last output if it exits or does not listen in time."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "digitize", "serve", "--archive", str(archive),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT,
+                             "--port", str(port), "--workers", str(workers)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
