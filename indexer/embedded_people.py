@@ -30,6 +30,9 @@ def word_runs(units: list[tn.QueryUnit], as_units: bool = False) -> list[list]:
 
 
 
+NAME_WORDS_MAX = 5  # a person's name has at most this many words (longer runs are not names)
+
+
 class PersonSearch:
     """Person lookups of `EmbeddedIndex` (uses its `db` and `_page_text`)."""
 
@@ -44,6 +47,8 @@ class PersonSearch:
         runs += [([u.folded[0] for u in r], [u.exact[0] for u in r])
                  for r in word_runs(units, as_units=True)]
         for folded, exact_words in runs:
+            if len(folded) > NAME_WORDS_MAX:  # a subject or a sentence, not a name
+                continue
             words = list(dict.fromkeys(folded))
             cands = set(rids) - out
             for w in words:
