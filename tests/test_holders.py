@@ -226,3 +226,9 @@ def test_holders_table_of_a_certificate_with_titles():
     got = [(h["name"], h["birth_date"], h["id_number"]) for h in f["holders"].value]
     assert got == [("NGUYỄN VĂN AN", "1970", "051070001234"),
                    ("TRẦN THỊ BÌNH", "1972", "212345678")]
+
+
+def test_set_takes_holders_as_json():
+    from digitize.curation import parse_value
+    got = parse_value("holders", '[{"role": "holder", "name": "Nguyễn Văn An", "id_number": "038085001234"}]')
+    assert got[0]["id_number"] == "038085001234"
