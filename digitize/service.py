@@ -442,10 +442,9 @@ def serve(settings: Settings, host: str, port: int, certfile: Path | None = None
     _existing_archive(settings)
     log.warning("serving %s on http%s://%s:%d/ (%d process(es))", settings.archive,
                 "s" if certfile else "", host, port, workers)
-    tls = dict(ssl_certfile=certfile, ssl_keyfile=keyfile)
     if workers <= 1:
         uvicorn.run(create_app(settings, tls=certfile is not None), host=host, port=port,
-                    log_level="warning", **tls)
+                    log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile)
         return
     os.environ.update({"DIGITIZE_ARCHIVE": str(settings.archive),
                        "DIGITIZE_BACKEND": settings.backend, "DIGITIZE_LANG": settings.lang,
@@ -453,7 +452,7 @@ def serve(settings: Settings, host: str, port: int, certfile: Path | None = None
     if settings.es_url:
         os.environ["DIGITIZE_ES_URL"] = settings.es_url
     uvicorn.run("digitize.web.app:app_from_env", factory=True, workers=workers, host=host,
-                port=port, log_level="warning", **tls)
+                port=port, log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile)
 
 
 def add_user(settings: Settings, name: str, role: str, password: str) -> None:
