@@ -10,6 +10,7 @@ import pytest
 
 from indexer.base import IndexDoc, IndexPage, Query
 from indexer.registry import open_backend
+from conftest import es_url_or_skip
 
 P1 = ("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI. QUYẾT ĐỊNH Số: 04/QĐ-UBND về việc cấp giấy chứng nhận "
       "quyền sử dụng đất cho ông Nguyễn Văn An, số định danh cá nhân 038085001234, thường trú "
@@ -38,9 +39,7 @@ DOCS = [
 
 
 def _es_backend():
-    url = os.environ.get("DIGITIZE_ES_URL")
-    if not url:
-        pytest.skip("DIGITIZE_ES_URL not set")
+    url = es_url_or_skip()
     return open_backend("es", None, es_url=url, api_key=os.environ.get("DIGITIZE_ES_API_KEY"),
                         username=os.environ.get("DIGITIZE_ES_USER"),
                         password=os.environ.get("DIGITIZE_ES_PASSWORD"),
