@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # A throw-away single-node Elasticsearch on this machine, for the tests and the benchmarks.
 #
-#   scripts/es.sh start  [--version V] [--name N] [--heap 512m] [--setting key=value]...
+#   scripts/es.sh start  [--version V] [--name N] [--heap 512m] [--setting key=value]... [--keep]
 #   scripts/es.sh status [--name N]
 #   scripts/es.sh stop   [--name N]
 #
 # `start` fetches Elastic's integration-test distribution once from Maven Central
 # (org.elasticsearch.distribution.integ-test-zip:elasticsearch:V, zip, no bundled JDK) into a
 # cache outside the repository, starts one node bound to 127.0.0.1 only, on a free port, with a
-# data folder of its own (emptied at every start), waits until the cluster is healthy and prints
-# its URL on stdout. `stop` ends the node by the PID it wrote at start. Security is off in this
+# data folder of its own (emptied at every start; --keep starts a stopped node again with its
+# data and port), waits until the cluster is healthy and prints its URL on stdout. `stop` ends the node by the PID it wrote at start. Security is off in this
 # node: no TLS, no users, no API keys.
 #
 # Java: 8.x runs on the default Java 17; 9.x needs Java 21 or newer ($DIGITIZE_ES_JAVA9, default
@@ -21,7 +21,7 @@
 set -euo pipefail
 
 DEFAULT_VERSION=8.19.21
-version=$DEFAULT_VERSION; name=""; heap=512m; settings=(); cmd=${1:-}
+version=$DEFAULT_VERSION; name=""; heap=512m; settings=(); keep=0; cmd=${1:-}
 [ $# -gt 0 ] && shift
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,6 +29,7 @@ while [ $# -gt 0 ]; do
     --name) name=$2; shift 2 ;;
     --heap) heap=$2; shift 2 ;;
     --setting) settings+=("$2"); shift 2 ;;
+    --keep) keep=1; shift ;;
     *) echo "es.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -106,11 +107,18 @@ start() {
   if [ -n "$run_as" ] && ! id "$run_as" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$run_as"
   fi
-  rm -rf "$node"
+  local port tport
+  if [ "$keep" = 1 ] && [ -f "$node/ports" ]; then
+    read -r port tport <"$node/ports"
+  else
+    rm -rf "$node"
+    port=$(free_port); tport=$(free_port)
+    while [ "$tport" = "$port" ]; do tport=$(free_port); done
+  fi
   mkdir -p "$node/data" "$node/logs" "$node/tmp"
+  rm -rf "$node/config"
   cp -r "$home/config" "$node/config"
-  local port tport; port=$(free_port); tport=$(free_port)
-  while [ "$tport" = "$port" ]; do tport=$(free_port); done
+  echo "$port $tport" >"$node/ports"
   {
     echo "cluster.name: digitize-$name"
     echo "node.name: $name"
@@ -145,7 +153,7 @@ start() {
       exit 1
     fi
     if [ "$waited" -ge 180 ]; then
-      say "node $name not healthy after 180 s; stopping it"; stop; exit 1
+      say "node $name not healthy after 180 s; stopping it"; keep=0; stop; exit 1
     fi
     sleep 1; waited=$((waited + 1))
   done
@@ -153,7 +161,7 @@ start() {
   echo "$url"
 }
 
-stop() {
+stop() {  # --keep: leave its data and port for a later `start --keep`
   local pid; pid=$(node_pid)
   if [ -z "$pid" ]; then
     say "node $name is not running"
@@ -163,7 +171,7 @@ stop() {
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
     say "node $name (pid $pid) stopped"
   fi
-  rm -rf "$node"
+  [ "$keep" = 1 ] || rm -rf "$node"
 }
 
 status() {
