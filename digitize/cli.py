@@ -14,7 +14,7 @@ import click
 
 from digitize import __version__, present, service, validate
 from digitize.config import from_env
-from digitize.errors import EXIT_FAILED_ITEMS, EXIT_OK, DigitizeError
+from digitize.errors import EXIT_BACKEND, EXIT_FAILED_ITEMS, EXIT_OK, DigitizeError
 
 ARCHIVE_HELP = "Archive folder (default: $DIGITIZE_ARCHIVE, else ./archive)."
 
@@ -50,6 +50,29 @@ def _dossier_code(ctx: click.Context, param: click.Parameter, value: str | None)
 
 def _emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def backend_options(fn):
+    """--backend and the Elasticsearch connection options; each defaults to its DIGITIZE_*
+    environment variable (prefer the environment for secrets: flags show in `ps`)."""
+    opts = [
+        click.option("--backend", type=click.Choice(["embedded", "es"]),
+                     help="Search backend (default: $DIGITIZE_BACKEND, else embedded)."),
+        click.option("--es-url", help="Elasticsearch URL, e.g. https://host:9200 "
+                     "(default: $DIGITIZE_ES_URL)."),
+        click.option("--es-api-key", help="Elasticsearch API key, id:key or base64 "
+                     "(default: $DIGITIZE_ES_API_KEY)."),
+        click.option("--es-user", help="Elasticsearch user (default: $DIGITIZE_ES_USER)."),
+        click.option("--es-password", help="Elasticsearch password "
+                     "(default: $DIGITIZE_ES_PASSWORD)."),
+        click.option("--es-ca", type=click.Path(dir_okay=False),
+                     help="CA certificate (PEM) of the cluster (default: $DIGITIZE_ES_CA)."),
+        click.option("--es-prefix", help="Index name prefix, one per archive "
+                     "(default: $DIGITIZE_ES_PREFIX, else digitize)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
 
 
 class _Cli(click.Group):
@@ -97,32 +120,44 @@ def main() -> None:
               help="Follow symbolic links inside the folders given even where they lead out of "
                    "them (default: such links are skipped, each named).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
+@backend_options
 def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json,
-           follow_symlinks):
+           follow_symlinks, **backend):
     """Ingest scans (PNG, JPEG, TIFF, PDF; files or folders) into the archive.
 
     A PDF or multi-page TIFF is one document; images named NAME_p1.png, NAME_p2.png ... in one
     folder are the pages of one document. Each document becomes a record with the original files,
     a searchable PDF/A, the OCR text and word boxes. Running the same command again resumes:
     documents already archived are reported as duplicates. Exit status 1 if any document failed,
-    2 if --lang names a Tesseract model that is not installed, 3 if PATHS hold no scan at all.
+    2 if --lang names a Tesseract model that is not installed, 3 if PATHS hold no scan at all,
+    5 if the search backend went away (the records are stored; the next run indexes them).
     """
     if not paths and not manifest:
         raise click.UsageError("give PATHS to ingest, or --manifest FILE.csv")
-    settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang)
-    failed = 0
+    settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang,
+                        **backend)
+    failed = unindexed = 0
     with present.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar:
         outcomes = service.ingest_batch(settings, list(paths), manifest, bar,
                                            follow_symlinks)  # checks inputs
         with service.batch_report(report) as rep:
             for out in outcomes:
                 failed += out.status == "failed"
+                unindexed += out.status == "stored" and not out.indexed
                 rep.add_outcome(out)
                 if as_json:
                     _emit_json(out.to_dict())
                 else:
                     bar.write(present.describe_outcome(out))
-    sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
+    _exit_batch(settings, failed, unindexed)
+
+
+def _exit_batch(settings, failed: int, unindexed: int) -> None:
+    if unindexed:
+        click.echo(f"digitize: {unindexed} record(s) stored in the archive but not in the search "
+                   f"index: run `digitize reindex --backend {settings.backend}` (or the same "
+                   "command again) once the search backend is back", err=True)
+    sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_BACKEND if unindexed else EXIT_OK)
 
 
 @main.command()
@@ -146,11 +181,10 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json,
 @click.option("--person", help="Records about this person (name, diacritics optional; the "
               "name as typed first, holders before text mentions).")
 @click.option("--facets", is_flag=True, help="Also count hits by type, issuer and year.")
-@click.option("--backend", type=click.Choice(["embedded", "es"]), help="Search backend.")
-@click.option("--es-url", help="Elasticsearch URL (default: $DIGITIZE_ES_URL).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@backend_options
 def search(query, archive, limit, offset, doc_type, issuer, number, date_from, date_to, dossier,
-           person_id, person, facets, backend, es_url, as_json):
+           person_id, person, facets, as_json, **backend):
     """Find records by words (diacritics optional), numbers, names or ID numbers.
 
     Quote a phrase to match it exactly: digitize search '"quyền sử dụng đất"'.
@@ -159,7 +193,7 @@ def search(query, archive, limit, offset, doc_type, issuer, number, date_from, d
     if date_from and date_to and date_from > date_to:
         raise click.BadParameter(f"--from {date_from} is after --to {date_to}",
                                  param_hint="'--from'")
-    settings = from_env(archive=archive, backend=backend, es_url=es_url)
+    settings = from_env(archive=archive, **backend)
     q = Query(query, doc_type, issuer, number, date_from, date_to, dossier, person_id, person,
               limit, offset, facets)
     result = service.search(settings, q)
@@ -239,11 +273,11 @@ def export(out, fmt, names, records, dossier, archive, file_code, title, retenti
 
 @main.command()
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
-@click.option("--backend", type=click.Choice(["embedded", "es"]), help="Index to rebuild.")
-@click.option("--es-url", help="Elasticsearch URL (default: $DIGITIZE_ES_URL).")
-def reindex(archive, backend, es_url):
-    """Rebuild the search index from the archive (the source of truth)."""
-    settings = from_env(archive=archive, backend=backend, es_url=es_url)
+@backend_options
+def reindex(archive, **backend):
+    """Rebuild the search index from the archive (the source of truth). Elasticsearch: a new
+    index is built beside the old one, which serves searches until the alias switches."""
+    settings = from_env(archive=archive, **backend)
     n = service.reindex(settings)
     click.echo(f"indexed {n} record(s)", err=True)
 
@@ -353,22 +387,24 @@ def verify(archive, sample, as_json):
               help="Follow symbolic links inside the folders given even where they lead out of "
                    "them (default: such links are skipped, each named).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
+@backend_options
 def watch(in_dir, archive, interval, settle, once, jobs, as_json, group_timeout,
-          follow_symlinks):
+          follow_symlinks, **backend):
     """Ingest documents dropped into IN_DIR once their files stop changing. Finished inputs move
     to IN_DIR/.done/, failed ones to IN_DIR/.failed/ (with NAME.error.txt). Safe to restart."""
-    settings = from_env(archive=archive, jobs=jobs)
+    settings = from_env(archive=archive, jobs=jobs, **backend)
     outcomes = service.watch(settings, in_dir, interval, settle, once, group_timeout,
                              follow_symlinks)
     click.echo(f"digitize: {'looking once at' if once else 'watching'} {in_dir} "
                f"(every {interval:g} s; a file is ingested once unchanged for {settle:g} s) "
                f"into {settings.archive}" + ("" if once else "; Ctrl-C stops"), err=True)
-    failed = 0
+    failed = unindexed = 0
     for out in outcomes:
         failed += out.status == "failed"
+        unindexed += out.status == "stored" and not out.indexed
         click.echo(json.dumps(out.to_dict(), ensure_ascii=False) if as_json
                    else present.describe_outcome(out))
-    sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
+    _exit_batch(settings, failed, unindexed)
 
 
 @main.command()

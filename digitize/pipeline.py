@@ -24,7 +24,7 @@ from digitize import record as rec
 from digitize.config import Settings
 from digitize.discover import DocumentInput, show_path
 from digitize.dedup import find_probable_duplicate
-from digitize.errors import BackendError, DigitizeError, StorageError
+from digitize.errors import BackendError, BadUsage, DigitizeError, StorageError
 from digitize.fields import extract_fields
 from digitize.fields.lexicon import compounds
 from digitize.fields.mend import mend_document
@@ -63,6 +63,7 @@ class DocOutcome:
     blank_pages: list[int] = field(default_factory=list)  # reported, never dropped
     seconds: float = 0.0
     duplicate_of: str | None = None  # a stored re-scan: the record it probably duplicates
+    indexed: bool = True  # False: stored, but the search backend was unavailable
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -96,22 +97,27 @@ def record_id_for(hashes: list[str]) -> str:
 class Store:
     """The archive, its catalogue and its search index, opened together."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, rebuilding: bool = False):
+        """`rebuilding`: the caller rebuilds the index (`reindex`), so an index built by
+        another version is not an error."""
         self.settings = settings
         self.archive = Archive(settings.archive)
         self.catalogue = Catalogue(self.archive.catalogue_path)
+        # records stored while the search backend was away: indexed by the next run
+        self.unindexed_path = self.archive.root / "index" / f"unindexed-{settings.backend}.txt"
         try:
             self.index: SearchBackend = open_backend(settings.backend, self.archive.root,
-                                                     es_url=settings.es_url)
+                                                     **settings.backend_options())
         except BackendUnavailable as e:
             self.catalogue.close()
-            raise BackendError(str(e)) from e
+            raise BackendError(str(e)) from None
         except ValueError as e:
             self.catalogue.close()
-            raise DigitizeError(str(e)) from e
+            raise BadUsage(str(e)) from None
         outdated = getattr(self.index, "outdated", None)
-        if outdated:
+        if outdated and not rebuilding:
             if settings.backend != "embedded":
+                self.close()
                 raise BackendError(f"{outdated}: run `digitize reindex --backend "
                                    f"{settings.backend}`")
             log.warning("search index was built by another version: rebuilding it from the "
@@ -122,9 +128,12 @@ class Store:
         self.index.close()
         self.catalogue.close()
 
-    def index_docs(self) -> Iterator[IndexDoc]:
-        """What the index should hold for every catalogued record (read from the archive)."""
+    def index_docs(self, only: set[str] | None = None) -> Iterator[IndexDoc]:
+        """What the index should hold for every catalogued record (or those in `only`), read
+        from the archive."""
         for doc in self.catalogue.iter_docs():
+            if only is not None and doc["id"] not in only:
+                continue
             texts = rec.read_page_texts(self.archive.record_dir(doc["id"]),
                                         doc.get("page_count", 0))
             doc["dossiers"] = self.catalogue.dossiers_of(doc["id"])
@@ -153,14 +162,42 @@ class Store:
                     batch = []
             if batch:
                 self.index.upsert(batch)
+        self.unindexed_path.unlink(missing_ok=True)
         return n
 
     def reconcile(self) -> int:
-        """Drop index entries of records the catalogue does not hold (left by a crash)."""
-        stray = self.index.record_ids() - set(self.catalogue.ids())
+        """Bring the index level with the catalogue: drop entries of records the catalogue does
+        not hold (left by a crash), index records it lacks or that were stored while the search
+        backend was away. Returns the number of records changed."""
+        have, known = self.index.record_ids(), set(self.catalogue.ids())
+        stray = have - known
         if stray:
             self.index.delete(stray)
-        return len(stray)
+        missing = (known - have) | (self.unindexed() & known)
+        if missing:
+            log.warning("indexing %d record(s) the search index lacks", len(missing))
+            batch: list[IndexDoc] = []
+            for d in self.index_docs(missing):
+                batch.append(d)
+                if len(batch) >= 200:
+                    self.index.upsert(batch)
+                    batch = []
+            if batch:
+                self.index.upsert(batch)
+        self.unindexed_path.unlink(missing_ok=True)
+        return len(stray) + len(missing)
+
+    def unindexed(self) -> set[str]:
+        """Records stored while the search backend was unavailable (maybe partly indexed)."""
+        try:
+            return set(self.unindexed_path.read_text().split())
+        except FileNotFoundError:
+            return set()
+
+    def mark_unindexed(self, record_id: str) -> None:
+        self.unindexed_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.unindexed_path, "a", encoding="utf-8") as fh:
+            fh.write(record_id + "\n")
 
 
 class Ingestor:
@@ -176,6 +213,7 @@ class Ingestor:
                                      engine=self.s.ocr_engine)
         self._engine: OcrEngine | None = None  # for digit re-reads in this process
         self._copier: ThreadPoolExecutor | None = None  # copies originals while pages are read
+        self._index_down: str | None = None  # why the search backend stopped answering
 
     def run_documents(self, docs: list[DocumentInput],
                       failed: list[DocOutcome] | None = None) -> Iterator[DocOutcome]:
@@ -398,7 +436,7 @@ class Ingestor:
                 out.status, out.error = "duplicate", "stored meanwhile by another ingest"
                 return
             final = retry(lambda: self.store.archive.commit(p.staging, p.record_id))
-            retry(lambda: self.store.index.upsert([rec.index_doc(doc, texts)]))
+            out.indexed = self._index(rec.index_doc(doc, texts))
             retry(lambda: cat.put(doc, "ingested", {"sources": out.sources, "pages": len(pages),
                                                     "text_paths": methods}))
         dossier = self.s.dossier
@@ -434,6 +472,20 @@ class Ingestor:
                      for d in pages]
         rec.write_document_pdf(p.staging, pdf_pages, self.s.pdfa, doc)
         return {"pdfa_path": "raster", **({"pdfa_vector_refused": why} if why else {})}
+
+    def _index(self, doc: IndexDoc) -> bool:
+        """Index one stored record. If the search backend is unavailable, the record stays
+        stored (the archive is the source of truth) and is noted for the next run; after the
+        first such failure the batch stops asking the backend."""
+        if self._index_down is None:
+            try:
+                retry(lambda: self.store.index.upsert([doc]))
+                return True
+            except BackendUnavailable as e:
+                self._index_down = str(e)
+                log.warning("%s; records are still stored, and indexed by the next run", e)
+        self.store.mark_unindexed(doc.record_id)
+        return False
 
     def _archived(self, rid: str) -> bool:
         """Whether `rid` is completely archived: catalogued and its folder in place. A catalogue

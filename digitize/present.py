@@ -58,8 +58,9 @@ def describe_outcome(o: DocOutcome) -> str:
     if o.status == "stored":
         paths = ", ".join(f"{n} {k}" for k, n in o.text_paths.items())
         blank = f"; blank page(s) {', '.join(map(str, o.blank_pages))}" if o.blank_pages else ""
+        unindexed = "; NOT INDEXED (search backend unavailable)" if not o.indexed else ""
         return (f"stored    {o.record_id}  {o.name}  ({o.pages} page(s): {paths}{blank}; "
-                f"{o.seconds}s)")
+                f"{o.seconds}s{unindexed})")
     if o.status == "duplicate":
         return f"duplicate {o.record_id}  {o.name}  ({o.error})"
     return f"FAILED    {o.error}"

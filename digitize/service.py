@@ -18,7 +18,7 @@ from digitize.config import Settings
 from digitize.errors import BackendError, BadUsage, DigitizeError, NotFound
 from digitize.fields.model import FIELD_NAMES
 from digitize.pipeline import DocOutcome, Ingestor, Store
-from indexer.base import Query, SearchResult
+from indexer.base import BackendUnavailable, IndexOutdated, Query, SearchResult
 from ocr.engine import find_tessdata
 from ocr.errors import OcrError
 from ocr.images import PDF_SUFFIXES
@@ -45,18 +45,23 @@ def _existing_archive(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
-def open_store(settings: Settings, create: bool = False) -> Iterator[Store]:
+def open_store(settings: Settings, create: bool = False,
+               rebuilding: bool = False) -> Iterator[Store]:
     """The archive's store, closed when the block ends. Only commands that add records
     (`create`) make a new archive; the others raise NotFound, so a mistyped --archive says so
     instead of answering from a new, empty archive."""
     if not create:
         _existing_archive(settings)
     try:
-        store = Store(settings)
+        store = Store(settings, rebuilding=rebuilding)
     except ConnectionError as e:
         raise BackendError(f"search backend unreachable: {e}") from e
     try:
         yield store
+    except BackendUnavailable as e:  # the backend went away meanwhile: one line, exit 5
+        raise BackendError(str(e)) from None
+    except IndexOutdated as e:
+        raise BackendError(str(e)) from None
     finally:
         store.close()
 
@@ -219,7 +224,7 @@ def _open_out(out: Path, force: bool = False):
 
 
 def reindex(settings: Settings) -> int:
-    with open_store(settings) as store:
+    with open_store(settings, rebuilding=True) as store:
         return store.rebuild_index()
 
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from typing import Any, Callable, Iterable, Iterator, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import (ApiError, AuthenticationException, AuthorizationException,
                            Elasticsearch, NotFoundError, TransportError, helpers)
@@ -47,16 +47,8 @@ BULK_RETRIES = 8  # rounds of back-off for rejected bulk items (1, 2, 4 ... 30 s
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, for messages."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        host = parts.hostname or ""
-        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    except ValueError:
-        return "<malformed URL>"
+    """The URL with any password replaced by ***, for messages (also when malformed)."""
+    return re.sub(r"(//[^/@:]*):[^@/]*@", r"\1:***@", url)
 
 
 def _guard(fn: F) -> F:

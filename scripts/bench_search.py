@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark the embedded search index on synthetic Vietnamese administrative records.
+"""Benchmark the search backends on synthetic Vietnamese administrative records.
 
     python scripts/bench_search.py --pages 10000 100000 [--json] [--keep DIR [--reuse]]
-                                   [--compare DIR]
+                                   [--compare DIR] [--backend embedded es] [--es-url URL]
 
 For each size it builds a fresh index and reports: indexing rate (pages/s, normalisation
 included), query latency p50/p95 over a fixed mix (names, IDs, numbers, subject words with and
@@ -12,6 +12,14 @@ name + number + year with and without diacritics and with a typo). Bodies splice
 /work/shared/corpus/text/*.txt (else a small built-in text) with generated names, places,
 numbers and OCR-style errors. --compare DIR times another implementation (a package
 `indexer_old` in DIR) on the same records and queries, interleaved, for before/after figures.
+
+--backend embedded es builds both backends from the same records (batches alternate between
+them) and adds, per size, how often they agree: the same record first on the 200 known-answer
+queries and on the latency mix. Elasticsearch is filled as `digitize reindex` fills it (a new
+index, refresh off, alias switched at the end: the "optimize" column) and queried through the
+alias; its size is the primaries' store after the switch. Without --es-url (or
+DIGITIZE_ES_URL) a node of its own is started with scripts/es.sh (heap --es-heap) and stopped
+at the end.
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ import json
 import os
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -233,28 +242,64 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def backends(compare: Path | None) -> list[tuple[str, type]]:
+class _Es:
+    """An ElasticIndex of its own (index prefix per size), filled the way `reindex` fills it."""
+
+    def __init__(self, url: str, prefix: str, reuse: bool) -> None:
+        from indexer.elastic import ElasticIndex
+        self.ix = ElasticIndex.from_url(url, index_prefix=prefix, request_timeout=120)
+        self.reused = reuse and bool(self.ix.record_ids())
+        if not self.reused:
+            self.ix.drop()
+            self.ix = ElasticIndex.from_url(url, index_prefix=prefix, request_timeout=120)
+            self.ix.begin_rebuild()
+
+    def upsert(self, docs: list[IndexDoc]) -> None:
+        self.ix.upsert(docs)
+
+    def optimize(self) -> None:
+        if not self.reused:
+            self.ix.finish_rebuild()
+
+    def search(self, q: Query):
+        return self.ix.search(q)
+
+    def size(self) -> int:
+        return self.ix.size_bytes()
+
+    def close(self, keep: bool) -> None:
+        if not keep:
+            self.ix.drop()
+        self.ix.close()
+
+
+def backends(compare: Path | None, names: list[str]) -> list[tuple[str, type | None]]:
     """("new", this checkout's EmbeddedIndex) and, with --compare, ("old", the EmbeddedIndex of
-    the `indexer_old` package in that folder, e.g. one exported from git for a before/after)."""
-    out: list[tuple[str, type]] = [("new", EmbeddedIndex)]
+    the `indexer_old` package in that folder, e.g. one exported from git for a before/after);
+    with --backend, "embedded" and/or "es" (Elasticsearch: class None, see `_Es`)."""
+    if names:
+        return [("es", None) if n == "es" else ("embedded", EmbeddedIndex) for n in names]
+    out: list[tuple[str, type | None]] = [("new", EmbeddedIndex)]
     if compare:
         sys.path.insert(0, str(compare))
         out.insert(0, ("old", importlib.import_module("indexer_old.embedded").EmbeddedIndex))
     return out
 
 
-def run(n_pages: int, impls: list[tuple[str, type]], keep: Path | None = None,
-        reuse: bool = False) -> dict:
+def run(n_pages: int, impls: list[tuple[str, type | None]], keep: Path | None = None,
+        reuse: bool = False, es_url: str | None = None) -> dict:
     """Build one index per implementation from the same records (batches alternate between
     them, so machine load hits both alike), then time the same queries on each, interleaved."""
     workdir = keep or Path(tempfile.mkdtemp(prefix="bench_search_"))
-    paths = {label: workdir / f"search-{label}-{n_pages}.sqlite3" for label, _ in impls}
-    build = not (reuse and all(p.exists() for p in paths.values()))
+    paths = {label: workdir / f"search-{label}-{n_pages}.sqlite3" for label, cls in impls if cls}
+    es = {label: _Es(es_url, f"bench-{n_pages}", reuse) for label, cls in impls if cls is None}
+    build = not (reuse and all(p.exists() for p in paths.values())
+                 and all(e.reused for e in es.values()))
     if build:
         for path in paths.values():
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
-    ixs = {label: cls(paths[label]) for label, cls in impls}
+    ixs = {label: es[label] if cls is None else cls(paths[label]) for label, cls in impls}
     docs: list[IndexDoc] = []  # the records, without their text (for the queries)
     plain = npages = 0
     t_index = dict.fromkeys(ixs, 0.0)
@@ -277,34 +322,49 @@ def run(n_pages: int, impls: list[tuple[str, type]], keep: Path | None = None,
     for label, ix in ixs.items() if build else ():
         t0 = time.perf_counter()
         ix.optimize()
-        ix.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if label not in es:
+            ix.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         t_opt[label] = time.perf_counter() - t0
     rnd = random.Random(11)
     lat = {label: {} for label in ixs}
+    first: dict[str, list] = {"mix": [], "known": []}  # each backend's first record per query
     for kind, q in query_mix(docs, rnd):
+        tops = []
         for label, ix in ixs.items():
             t = time.perf_counter()
-            ix.search(Query(text=q, limit=10))
+            hits = ix.search(Query(text=q, limit=10)).hits
             lat[label].setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+            tops.append(hits[0].record_id if hits else None)
+        first["mix"].append(tops)
     good = {label: {} for label in ixs}
     for q, rid, kind in known_answers(docs, rnd, with_kind=True):
+        tops = []
         for label, ix in ixs.items():
             hits = ix.search(Query(text=q, limit=3)).hits
             good[label].setdefault(kind, []).append(bool(hits) and hits[0].record_id == rid)
+            tops.append(hits[0].record_id if hits else None)
+        first["known"].append(tops)
     load["queried"] = _load()
     out = {"pages": npages, "records": len(docs), "plain_text_mb": round(plain / 1e6, 1),
            "load_avg": load, "built": build}
+    if len(ixs) > 1:  # the share of queries on which every backend puts the same record first
+        out["same_first_pct"] = {k: round(100 * sum(len(set(t)) == 1 for t in v) / len(v), 1)
+                                 for k, v in first.items()}
     for label, ix in ixs.items():
         t = time.perf_counter()
         ix.search(Query(person_id=docs[0].fields["person_ids"][0]))
         filt_ms = (time.perf_counter() - t) * 1000
-        ix.close()
-        path = paths[label]
-        size = sum(os.path.getsize(str(path) + s) for s in ("", "-wal")
-                   if os.path.exists(str(path) + s))
-        if keep is None:
-            for s in ("", "-wal", "-shm"):
-                Path(str(path) + s).unlink(missing_ok=True)
+        if label in es:
+            size = ix.size()
+            ix.close(keep is not None)
+        else:
+            ix.close()
+            path = paths[label]
+            size = sum(os.path.getsize(str(path) + s) for s in ("", "-wal")
+                       if os.path.exists(str(path) + s))
+            if keep is None:
+                for s in ("", "-wal", "-shm"):
+                    Path(str(path) + s).unlink(missing_ok=True)
         allq = [x for v in lat[label].values() for x in v]
         oks = [x for v in good[label].values() for x in v]
         out[label] = {
@@ -331,10 +391,32 @@ def main() -> None:
                     help="with --keep: query the indexes kept there instead of rebuilding them")
     ap.add_argument("--compare", type=Path,
                     help="folder holding an `indexer_old` package: benchmark it side by side")
+    ap.add_argument("--backend", nargs="+", choices=["embedded", "es"], default=[],
+                    help="benchmark these backends side by side (default: embedded only)")
+    ap.add_argument("--es-url", default=os.environ.get("DIGITIZE_ES_URL"),
+                    help="Elasticsearch to use (default: $DIGITIZE_ES_URL, else a node of "
+                         "our own from scripts/es.sh)")
+    ap.add_argument("--es-heap", default="2g", help="heap of the node we start (default 2g)")
     a = ap.parse_args()
-    impls = backends(a.compare)
+    impls = backends(a.compare, a.backend)
+    node = None
+    if "es" in a.backend and not a.es_url:
+        node = f"bench-{os.getpid()}"
+        es_sh = Path(__file__).resolve().parent / "es.sh"
+        a.es_url = subprocess.run(["bash", str(es_sh), "start", "--name", node, "--heap",
+                                   a.es_heap], check=True, capture_output=True,
+                                  text=True).stdout.split()[-1]
+    try:
+        _report(a, impls)
+    finally:
+        if node:
+            subprocess.run(["bash", str(Path(__file__).resolve().parent / "es.sh"), "stop",
+                            "--name", node], capture_output=True)
+
+
+def _report(a: argparse.Namespace, impls: list[tuple[str, type | None]]) -> None:
     for n in a.pages:
-        r = run(n, impls, a.keep, a.reuse)
+        r = run(n, impls, a.keep, a.reuse, a.es_url)
         if a.json:
             print(json.dumps(r, ensure_ascii=False), flush=True)
             continue
@@ -349,6 +431,10 @@ def main() -> None:
             for k, v in lat.items():
                 if isinstance(v, dict):
                     print(f"{'':>12}{k:<16} p50 {v['p50']:>7} ms  p95 {v['p95']:>7} ms")
+        if "same_first_pct" in r:
+            print(f"  same record first on every backend: {r['same_first_pct']['known']}% of "
+                  f"the known-answer queries, {r['same_first_pct']['mix']}% of the query mix",
+                  flush=True)
 
 
 if __name__ == "__main__":

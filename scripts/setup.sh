@@ -19,6 +19,8 @@ apt_pkgs=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet poppler-util
           fonts-texgyre fonts-freefont-ttf fonts-noto-core fonts-liberation2 python3-venv)
 [ "$want_test" = 1 ] && apt_pkgs+=(default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java
                                     chromium chromium-driver softhsm2)
+# scripts/es.sh (the tests' Elasticsearch nodes): Maven fetches the distribution, unzip and curl
+[ "$want_test" = 1 ] && apt_pkgs+=(maven unzip curl)
 [ "$want_bench" = 1 ] && apt_pkgs+=(unpaper ghostscript)
 
 missing=()

@@ -4,8 +4,9 @@
 #
 # Elasticsearch: unless DIGITIZE_ES_URL already points at a cluster (or DIGITIZE_TEST_ES=0),
 # this starts two throw-away nodes with scripts/es.sh (8.x and 9.x, 127.0.0.1 only), runs the
-# whole suite against the 8.x node and the Elasticsearch tests (-m es) again against the 9.x
-# node, and stops both by their PIDs, also on failure. Where the distribution cannot be fetched
+# whole suite against the 8.x node and the Elasticsearch tests (-m "es and not slow": not those
+# that start nodes of their own) again against the 9.x node, and stops both by their PIDs, also
+# on failure. Where the distribution cannot be fetched
 # (Maven Central unreachable), the Elasticsearch tests skip with that reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +59,8 @@ rc=$?
 rc9=0
 if [ "$rc" != 5 ] && [ -n "$url9" ]; then
   echo "test.sh: the Elasticsearch tests again, against Elasticsearch $ES9" >&2
-  DIGITIZE_ES_URL=$url9 DIGITIZE_ES_VERSION=$ES9 .venv/bin/python -m pytest -q -ra -m es "$@"
+  DIGITIZE_ES_URL=$url9 DIGITIZE_ES_VERSION=$ES9 .venv/bin/python -m pytest -q -ra \
+    -m "es and not slow" "$@"
   rc9=$?
 fi
 set -e

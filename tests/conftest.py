@@ -81,12 +81,12 @@ class EsNode:
     """A node of our own, started by scripts/es.sh and stopped by the PID it wrote (tests of
     failures that need their own node: one to stop, a tiny write queue)."""
 
-    def __init__(self, name: str, *settings: str) -> None:
+    def __init__(self, name: str, *settings: str, keep: bool = False) -> None:
         import os
         self.name = f"{name}-{os.getpid()}"
         self.version = os.environ.get("DIGITIZE_ES_VERSION", "8.19.21")
         args = ["bash", str(ROOT / "scripts" / "es.sh"), "start", "--version", self.version,
-                "--name", self.name, "--heap", "256m"]
+                "--name", self.name, "--heap", "256m"] + (["--keep"] if keep else [])
         for s in settings:
             args += ["--setting", s]
         out = subprocess.run(args, capture_output=True, text=True, timeout=300)
@@ -96,6 +96,8 @@ class EsNode:
             raise RuntimeError(f"es.sh start failed: {out.stderr[-2000:]}")
         self.url = out.stdout.strip().splitlines()[-1]
 
-    def stop(self) -> None:
-        subprocess.run(["bash", str(ROOT / "scripts" / "es.sh"), "stop", "--name", self.name],
-                       capture_output=True, text=True, timeout=120)
+    def stop(self, keep: bool = False) -> None:
+        """Stop the node by its PID; `keep`: leave its data and port for a restart."""
+        subprocess.run(["bash", str(ROOT / "scripts" / "es.sh"), "stop", "--name", self.name]
+                       + (["--keep"] if keep else []), capture_output=True, text=True,
+                       timeout=120)
