@@ -110,7 +110,8 @@ class ElasticIndex:
 
     @_guard
     def _open(self) -> None:
-        self._put_template()
+        # the template is only written when an index is made: a key that may only read and
+        # write documents can use an existing index
         if not self.es.indices.exists_alias(name=self.alias):
             first = self._new_index()
             try:
@@ -156,6 +157,7 @@ class ElasticIndex:
             template={"settings": SETTINGS, "mappings": MAPPINGS})
 
     def _new_index(self) -> str:
+        self._put_template()
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**6:06d}"
         self.es.indices.create(index=name)
         return name
@@ -182,7 +184,6 @@ class ElasticIndex:
         """Create a fresh index (this version's mapping) and send upserts to it; searches keep
         using the alias. Writes by other processes meanwhile go to the old index and are lost
         at the switch: rebuild while ingest is paused."""
-        self._put_template()
         self._write = self._new_index()
         self.es.indices.put_settings(index=self._write, settings={"refresh_interval": "-1"})
         return self._write
