@@ -30,6 +30,7 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -400,6 +401,7 @@ def main() -> None:
     a = ap.parse_args()
     impls = backends(a.compare, a.backend)
     node = None
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop our node on the way out
     if "es" in a.backend and not a.es_url:
         node = f"bench-{os.getpid()}"
         es_sh = Path(__file__).resolve().parent / "es.sh"
