@@ -458,8 +458,7 @@ class ElasticIndex:
             if listing:
                 snip = " ".join(text.split()[:24])
             else:
-                snip = tn.snippet(text, ex_terms, fo_terms)
-                at = tn.best_line(text, ex_terms, fo_terms)
+                snip, at = tn.snippet_line(text, ex_terms, fo_terms)
                 where = LineMatch(pages[0], *at) if at and pages else None
             if q.person_id or q.person:
                 found = self._locate(src["record_id"], q, pages or [src.get("page", 1)])
