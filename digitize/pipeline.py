@@ -24,7 +24,7 @@ from digitize import record as rec
 from digitize.config import Settings
 from digitize.discover import DocumentInput, show_path
 from digitize.dedup import find_probable_duplicate
-from digitize.errors import BackendError, BadUsage, DigitizeError, StorageError
+from digitize.errors import BackendError, BadUsage, StorageError
 from digitize.fields import extract_fields
 from digitize.fields.lexicon import compounds
 from digitize.fields.mend import mend_document

@@ -288,7 +288,7 @@ class ElasticIndex:
             if not ok:
                 errors.append(item)
         if errors:
-            first = next(iter(errors[0].values()), {})
+            first: dict[str, Any] = next(iter(errors[0].values()), {})
             status = first.get("status")
             msg = (f"Elasticsearch at {self.where} did not store {len(errors)} page(s) "
                    f"(first: {status} {str(first.get('error'))[:200]})")
@@ -419,7 +419,8 @@ class ElasticIndex:
 
     def _page_texts(self, record_id: str) -> dict[int, str]:
         res = self.es.search(index=self.alias, query={"term": {"record_id": record_id}},
-                             size=1000, source=["page", "text"], sort=[{"page": "asc"}])
+                             size=1000, source_includes=["page", "text"],
+                             sort=[{"page": "asc"}])
         return {h["_source"]["page"]: h["_source"].get("text", "")
                 for h in res["hits"]["hits"]}
 

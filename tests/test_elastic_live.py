@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -18,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EsNode, es_options, es_url_or_skip
-from indexer.base import IndexDoc, IndexPage, Query
+from conftest import EsNode, es_url_or_skip
+from indexer.base import Query
 from indexer.registry import open_backend
 from scripts.pagegen.render import DocSpec, degrade, render_page
 
