@@ -27,6 +27,7 @@ PHRASE_BONUS = 5.0
 EXACT_PAIR_BONUS = 5.0
 FIELD_BONUS = 10.0
 NAME_BONUS = 10.0
+NAME_WORDS_MAX = 5  # as the embedded backend: longer runs of query words are not names
 TIER = 1000.0  # person tiers (0..3) outweigh any sum of text bonuses
 
 NEWEST = [{"issued": {"order": "desc", "missing": "_last"}},
@@ -136,6 +137,8 @@ def text_query(units: list[tn.QueryUnit], marks: bool, fuzzy: bool) -> dict:
     names = [(u.folded, u.exact) for u in units if len(u.exact) > 1 and not u.number]
     names += [([u.folded[0] for u in r], [u.exact[0] for u in r]) for r in runs]
     for fo, ex in names:
+        if len(fo) > NAME_WORDS_MAX:  # a subject or a sentence, not a name
+            continue
         exact = marks and tn.has_marks(" ".join(ex))
         should.append(_const(_phrase("persons_ex" if exact else "persons_fo",
                                      ex if exact else fo), NAME_BONUS))
