@@ -670,3 +670,11 @@ def test_result_form_date_above_the_signature():
     assert f["issued_date"].value == "2025-04-10" and f["place"].value == "Hội An"
     assert f["doc_type"].value == "TRÍCH LỤC KHAI SINH"
     assert f["signer_title"].value == "NGƯỜI KÝ TRÍCH LỤC"
+
+
+def test_unit_names_are_matched_with_their_marks_and_whole():
+    from digitize.fields import places
+    assert places.is_known("Tịnh Phong")  # a commune, not "tỉnh" + "Phong"
+    f = extract_fields([page(header(issuer=("ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ", "NỘI"))
+                             + body_and_signer())])["issuer"]  # a name over two lines
+    assert f.value == "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI" and not f.needs_review

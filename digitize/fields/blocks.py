@@ -176,13 +176,28 @@ _LOCALITY = re.compile(r"^(tinh|thanh\s+pho|huyen|quan|thi\s+xa|thi\s+tran|xa|ph
 _GENERIC = re.compile(r"^(uy\s+ban\s+nhan\s+dan|ubnd|hoi\s+dong\s+nhan\s+dan|hdnd)$")
 
 
+def _name_continues(prev: str, line: str) -> bool:
+    """Does `line` finish the unit name `prev` ends with ("THÀNH PHỐ HÀ" / "NỘI")? Only when the
+    name is no unit as it stands and is one with the line added."""
+    from digitize.fields import places
+    m = None
+    for m in _UNIT_AT.finditer(fold(prev)):
+        pass
+    if m is None or not places.available():
+        return False
+    name, levels = prev[m.end():].strip(), UNIT_LEVELS[m.group(1)]
+    return (bool(name) and not places.is_known(name, levels)
+            and places.is_known(f"{name} {line}", levels))
+
+
 def split_issuer(lines: list[str]) -> tuple[str | None, str]:
     """(parent, issuer) from the header lines; a locality line continues a generic body name."""
     merged: list[str] = []
     for ln in lines:
         f = letters_fold(ln)
         if merged and (_LOCALITY.match(f) and _GENERIC.match(letters_fold(merged[-1]))
-                       or letters_fold(merged[-1]).endswith(" va") or ln[:1].islower()):
+                       or letters_fold(merged[-1]).endswith(" va") or ln[:1].islower()
+                       or _name_continues(merged[-1], ln)):
             merged[-1] = f"{merged[-1]} {ln}"
         else:
             merged.append(ln)

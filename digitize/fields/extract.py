@@ -98,22 +98,14 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
     doc_type = B.match_doc_type(title) if title else None
     if title and doc_type:
         out["doc_type"] = seg_field("doc_type", doc_type, [title])
-        sub = B.subject_lines(segs, title)
-        if sub:
-            texts, completions = completed(sub, title.cx, reread_text)
-            text = clean_spaces(" ".join(texts))
-            # The subject line opens with "Về việc"; OCR reads "Về" as "và"/"Vẻ" on bold type.
-            text = re.sub(r"^\S+(?= việc\b)", lambda m: "Về" if fold(m.group()) in ("va", "ve")
-                          else m.group(), text)
-            text = re.sub(r"^Vềviệc\b", "Về việc", text)
-            out["subject"] = seg_field("subject", text, sub, review=bool(completions))
-            if completions:
-                out["subject"].evidence += f" [{'; '.join(completions)}]"
-            out["_subject_segs"] = sub
+        _subject_under(out, segs, title, reread_text)
     elif vv:
         out["doc_type"] = seg_field("doc_type", "CÔNG VĂN", vv[:1], conf=0.9)
     elif title:
-        out["doc_type"] = seg_field("doc_type", clean_spaces(title.text), [title], review=True)
+        # a result form's own title ("GIẤY PHÉP XÂY DỰNG"), and the line under it
+        out["doc_type"] = seg_field("doc_type", trim_edges(clean_spaces(title.text)), [title],
+                                    review=True)
+        _subject_under(out, segs, title, reread_text)
     if vv and "subject" not in out:
         text = clean_spaces(" ".join(s.text for s in vv))
         text = re.sub(r"^[Vv]\s*[/|l1]\s*[Vv]\.?\s*", "V/v ", text)
@@ -132,33 +124,72 @@ def _header_fields(out: dict, page: PageText, segs: list[Segment],
                     out[name] = seg_field(name, opt, [s])
 
 
+def _subject_under(out: dict, segs: list[Segment], title: Segment,
+                   reread_text: RereadText | None) -> None:
+    """The subject: the mixed-case lines right under the title."""
+    sub = B.subject_lines(segs, title)
+    if not sub:
+        return
+    texts, completions = completed(sub, title.cx, reread_text)
+    text = clean_spaces(" ".join(texts))
+    # The subject line opens with "Về việc"; OCR reads "Về" as "và"/"Vẻ" on bold type.
+    text = re.sub(r"^\S+(?= việc\b)", lambda m: "Về" if fold(m.group()) in ("va", "ve")
+                  else m.group(), text)
+    text = re.sub(r"^Vềviệc\b", "Về việc", text)
+    out["subject"] = seg_field("subject", text, sub, review=bool(completions))
+    if completions:
+        out["subject"].evidence += f" [{'; '.join(completions)}]"
+    out["_subject_segs"] = sub
+
+
+def _heading_text(text: str) -> str:
+    """A header line without OCR junk: marks at its ends, tokens with no letter or digit inside
+    it (a hyphen between names stays: "TÀI CHÍNH - KẾ HOẠCH"), a full stop at its end (a heading
+    has none)."""
+    toks = [t for t in trim_edges(clean_spaces(text)).split()
+            if any(c.isalnum() for c in t) or t in ("-", "–", "—", "&")]
+    if toks and len(toks[-1]) > 3 and toks[-1].endswith(".") and toks[-1][-2:-1].isalpha():
+        toks[-1] = toks[-1][:-1]
+    return " ".join(toks)
+
+
 def _issuer_fields(out: dict, page: PageText, lines: list[Segment]) -> None:
     """Issuer (and parent body) from the header lines: junk at the line ends dropped, heading
     words judged against the heading vocabulary, the locality against the list of units."""
-    restored, suggested, notes, unknown = [], [], [], False
-    for s in lines:
-        confident = bool(s.words) and min(w.conf for w in s.words) >= CONFIDENT_WORD
-        text, known, changes = B.restore_heading(trim_edges(clean_spaces(s.text)), confident)
-        restored.append(text)
-        suggested.append(B.restore_heading(trim_edges(clean_spaces(s.text)), False)[0])
+    texts = [_heading_text(s.text) for s in lines]
+    confident = all(w.conf >= CONFIDENT_WORD for s in lines for w in s.words)
+    # Lines are joined into the parent body and the issuer first, so a name broken over two
+    # lines ("THÀNH PHỐ HÀ" / "NỘI") is judged whole.
+    raw_parent, raw_issuer = B.split_issuer([t for t in texts if t])
+    notes, unknown, pieces, suggested = [], False, [], []
+    for piece in (raw_parent, raw_issuer):
+        if not piece:
+            pieces.append(piece)
+            suggested.append(piece)
+            continue
+        text, known, changes = B.restore_heading(piece, confident)
+        pieces.append(text)
+        suggested.append(B.restore_heading(piece, False)[0])
         notes += changes
         unknown = unknown or not known
-    parent, issuer = B.split_issuer([t for t in restored if t])
-    suggestion = " ".join(t for t in B.split_issuer([t for t in suggested if t]) if t)
+    parent, issuer = pieces
+    suggestion = " ".join(t for t in suggested if t)
     ev = " / ".join(s.text for s in lines)
-    doubt = _locality_doubt(" ".join(t for t in (parent, issuer) if t))
+    doubt = _locality_doubt(issuer) or (_locality_doubt(parent) if parent else None)
     notes += [doubt[0]] if doubt else []
-    original = " / ".join(trim_edges(clean_spaces(s.text)) for s in lines)
+    original = " / ".join(texts)
     review = unknown or bool(notes)
     if parent:
         n = len(parent.split())
         pw = [w for s in lines for w in s.words][:n]
         out["issuer_parent"] = make_field("issuer_parent", parent, pw, page.page_no, ev, review)
     f = seg_field("issuer", issuer, lines, ev, review=review)
-    alts = [suggestion] if suggestion != " ".join(t for t in (parent, issuer) if t) else []
+    full = " ".join(t for t in (parent, issuer) if t)
+    alts = [suggestion] if suggestion != full else []
     if doubt and doubt[1]:
-        head = issuer[:len(issuer) - len(doubt[0].split(": ", 1)[1])]
-        alts += [head + c for c in doubt[1]]
+        name = doubt[0].split(": ", 1)[1]
+        at = full.rfind(name)
+        alts += [full[:at] + c + full[at + len(name):] for c in doubt[1]]
     annotate(f, notes, original if any("->" in n for n in notes) else None, alts)
     out["issuer"] = f
 

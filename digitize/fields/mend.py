@@ -34,6 +34,16 @@ class MendedWord(Word):
     original: str = ""
 
 
+def _known_place(toks: list[str]) -> bool:
+    """Is this run, as read, the name of an administrative unit ("ĐỒNG TIẾN" is a ward, not to be
+    made "ĐỒNG TIỀN", money)? Only runs in capitals or capitalised are names."""
+    from digitize.fields import places
+    words = [t.strip(",.;:()") for t in toks]
+    if not all(w[:1].isupper() for w in words):
+        return False
+    return places.is_known(" ".join(words))
+
+
 def mended_from(words: list[Word]) -> list[tuple[str, str]]:
     """(as read, as mended) for each mended word of `words`."""
     return [(w.original, w.text) for w in words if isinstance(w, MendedWord)]
@@ -67,7 +77,8 @@ def mend_document(pages: list[PageText]) -> tuple[list[PageText], list[str]]:
 
         def keep(toks: list[str], start: int, end: int, changed: list[int],
                  sure: list[bool] = sure) -> bool:  # this page's `sure`
-            return any(sure[i] for i in changed) or veto(toks, start, end, changed)
+            return (any(sure[i] for i in changed) or veto(toks, start, end, changed)
+                    or _known_place(toks[start:end]))
 
         mended, changes = mend_compounds(" ".join(stream), keep)
         toks = mended.split()

@@ -31,7 +31,8 @@ LEVELS = ("province", "district", "commune")
 # Unit words that open a unit's full name, longest first ("thị xã" before "xã").
 _UNIT_WORDS = ("thành phố", "thị trấn", "thị xã", "đặc khu", "tỉnh", "huyện", "quận", "phường",
                "xã", "tp.", "tp", "tx.", "tx")
-_UNIT_RE = re.compile(r"^(?:" + "|".join(re.escape(fold(u)) for u in _UNIT_WORDS) + r")\s+")
+# Matched with their marks: "Tịnh Phong" is a commune, not the unit word "tỉnh" and "Phong".
+_UNIT_RE = re.compile(r"^(?:" + "|".join(re.escape(u) for u in _UNIT_WORDS) + r")\s+")
 
 
 def _dataset() -> Path | None:
@@ -50,7 +51,7 @@ def key(name: str) -> str:
 def bare(name: str) -> str:
     """`name` without a leading unit word: "Tỉnh Thanh Hóa" -> "Thanh Hóa", "TP. Huế" -> "Huế"."""
     name = " ".join(name.split())
-    m = _UNIT_RE.match(fold(name))
+    m = _UNIT_RE.match(canonical_tones(nfc(name)).lower())
     return name[m.end():] if m else name
 
 
