@@ -180,9 +180,8 @@ def _name_continues(prev: str, line: str) -> bool:
     """Does `line` finish the unit name `prev` ends with ("THÀNH PHỐ HÀ" / "NỘI")? Only when the
     name is no unit as it stands and is one with the line added."""
     from digitize.fields import places
-    m = None
-    for m in _UNIT_AT.finditer(fold(prev)):
-        pass
+    units = list(_UNIT_AT.finditer(fold(prev)))
+    m = units[-1] if units else None
     if m is None or not places.available():
         return False
     name, levels = prev[m.end():].strip(), UNIT_LEVELS[m.group(1)]

@@ -161,11 +161,14 @@ def _issuer_fields(out: dict, page: PageText, lines: list[Segment]) -> None:
     # Lines are joined into the parent body and the issuer first, so a name broken over two
     # lines ("THÀNH PHỐ HÀ" / "NỘI") is judged whole.
     raw_parent, raw_issuer = B.split_issuer([t for t in texts if t])
-    notes, unknown, pieces, suggested = [], False, [], []
-    for piece in (raw_parent, raw_issuer):
+    notes: list[str] = []
+    unknown = False
+    pieces: list[str] = []
+    suggested: list[str] = []
+    for piece in (raw_parent or "", raw_issuer):
         if not piece:
-            pieces.append(piece)
-            suggested.append(piece)
+            pieces.append("")
+            suggested.append("")
             continue
         text, known, changes = B.restore_heading(piece, confident)
         pieces.append(text)
