@@ -338,6 +338,18 @@ def link(record_id, dossier, archive, user):
 
 
 @main.command()
+@click.argument("record_id")
+@click.option("--dossier", required=True, callback=_dossier_code,
+              help="Dossier code to detach the record from.")
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--user", help="Who unlinks it (default: the login name).")
+def unlink(record_id, dossier, archive, user):
+    """Detach a record from a dossier (the record stays; the unlink goes into its history)."""
+    done = service.unlink(from_env(archive=archive), record_id, dossier, user)
+    click.echo(f"{'unlinked' if done else 'was not linked'}: {record_id} -x- {dossier}")
+
+
+@main.command()
 @click.argument("code", callback=_dossier_code)
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
@@ -357,8 +369,9 @@ def dossier(code, archive, as_json):
 @click.option("--sample", type=click.IntRange(1), help="Re-hash only N random records.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify(archive, sample, as_json):
-    """Check fixity: re-hash stored files, re-check each PDF/A and manifest, and list missing,
-    altered and orphaned files. Exit status 1 if any problem is found."""
+    """Check every layer: each record's files and event log (fixity), the catalogue against the
+    records, the index against the catalogue. Each problem says how to repair it (`digitize
+    repair` does what needs no person). Exit status 1 if any problem is found."""
     from storage.verify import format_report
     report = service.verify(from_env(archive=archive), sample)
     if as_json:
@@ -367,6 +380,53 @@ def verify(archive, sample, as_json):
         for line in format_report(report):
             click.echo(line)
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED_ITEMS)
+
+
+@main.command()
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print what was done and what is left.")
+def repair(archive, as_json):
+    """Repair what needs no person: finish or undo interrupted changes, remove stray staging,
+    copy records into the catalogue and the index again where they differ, rebuild a missing
+    index or catalogue. Damaged records are listed for a person. Exit 1 if problems remain."""
+    from storage.verify import format_report
+    out = service.repair(from_env(archive=archive))
+    if as_json:
+        _emit_json(out.to_dict())
+    else:
+        for line in out.done:
+            click.echo(f"repaired  {line}")
+        for line in format_report(out.remaining):
+            click.echo(line)
+    sys.exit(EXIT_OK if out.remaining.ok else EXIT_FAILED_ITEMS)
+
+
+@main.command()
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+def rebuild(archive):
+    """Recreate the catalogue (history, corrections, dossier links) and the search index from
+    the record folders alone, e.g. after the catalogue was lost or damaged."""
+    n, m = service.rebuild(from_env(archive=archive))
+    click.echo(f"catalogued {n} record(s), indexed {m}", err=True)
+
+
+@main.command()
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the migration report as JSON.")
+def migrate(archive, as_json):
+    """Convert an archive written before records were OCFL objects (records/<id[:2]>/<id>/),
+    losing nothing: files, history, corrections and dossier links. Safe to run again."""
+    out = service.migrate(from_env(archive=archive))
+    if as_json:
+        _emit_json(out)
+    else:
+        click.echo(f"migrated {len(out['migrated'])} record(s), {len(out['skipped'])} already "
+                   f"done, {len(out['failed'])} failed; catalogued {out['catalogued']}")
+        for rid, why in out["failed"].items():
+            click.echo(f"FAILED    {rid}: {why}")
+        for rid, probs in out["fixity_warnings"].items():
+            click.echo(f"warning   {rid}: {'; '.join(probs)}")
+    sys.exit(EXIT_FAILED_ITEMS if out["failed"] else EXIT_OK)
 
 
 @main.command()

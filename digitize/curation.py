@@ -1,6 +1,7 @@
 """What people do to stored records: review doubtful fields, correct them, link records to
-dossiers (hồ sơ) for reuse. Each change goes into the record's history, the index and, for field
-corrections, the PDF/A metadata; corrections survive re-ingestion (the catalogue keeps them)."""
+dossiers (hồ sơ) for reuse. Each change is a transaction on the record (Store.curate): a new
+OCFL version, an event in the record's log (old and new value), then catalogue and index; field
+corrections also go into the PDF/A metadata and survive re-ingestion."""
 from __future__ import annotations
 
 import json
@@ -13,10 +14,9 @@ from digitize import record as rec
 from digitize.errors import DigitizeError
 from digitize.fields import number_parts
 from digitize.fields.model import FIELD_NAMES, LIST_FIELDS, Field
-from digitize.pipeline import Store
-from ocr.pdfa import update_metadata
-from storage.archive import write_manifest
-from storage.files import atomic_write_json
+from digitize.store import Change, Store
+from storage.catalogue import current_actor
+from storage.events import new_event
 
 def review_items(store: Store) -> list[dict[str, Any]]:
     """Every field that needs a person's check, with its page and box: the best reading
@@ -62,37 +62,60 @@ def parse_value(field: str, raw: str) -> Any:
 
 def set_field(store: Store, record_id: str, field: str, raw: str, actor: str | None = None
               ) -> dict[str, Any]:
-    """Correct one field: record files, PDF/A metadata, index, then catalogue + history."""
+    """Correct one field, as one transaction (digitize.store): a new version of the record with
+    its metadata and PDF/A metadata changed, the "corrected" event with old and new value, then
+    catalogue and index."""
     if field not in FIELD_NAMES:
         raise DigitizeError(f"unknown field {field!r}; fields: {', '.join(FIELD_NAMES)}")
-    doc = store.catalogue.get(record_id)
-    if doc is None:
+    if not store.archive.has_record(record_id):
         raise DigitizeError(f"no record {record_id}")
     value = parse_value(field, raw)
-    old = doc.get("fields", {}).get(field, {}).get("value")
-    doc.setdefault("fields", {})[field] = Field(field, value, 1.0, source="corrected").to_dict()
-    if field == "number":  # the parts follow the corrected number and symbol
-        parts = number_parts(value)
-        for part in ("seq", "type_code", "issuer_code"):
-            doc["fields"][f"number_{part}"] = Field(f"number_{part}", parts.get(part), 1.0,
+    actor = actor or current_actor()
+
+    def decide(doc: dict[str, Any], folder: Path) -> Change:
+        from ocr.pdfa import update_metadata  # pikepdf: only for the commands that change PDFs
+        old = doc.get("fields", {}).get(field, {}).get("value")
+        doc.setdefault("fields", {})[field] = Field(field, value, 1.0,
                                                     source="corrected").to_dict()
-    if field in ("doc_type", "number", "subject"):
-        fields = {k: Field.from_dict(v) for k, v in doc["fields"].items()}
-        doc["title"] = rec.title_of(fields, [])
-    _rewrite_record(store, doc)
-    store.catalogue.correct(doc, field, old, value, actor)
-    return {"record_id": doc["id"], "field": field, "old": old, "new": value}
+        if field == "number":  # the parts follow the corrected number and symbol
+            parts = number_parts(value)
+            for part in ("seq", "type_code", "issuer_code"):
+                doc["fields"][f"number_{part}"] = Field(f"number_{part}", parts.get(part), 1.0,
+                                                        source="corrected").to_dict()
+        if field in ("doc_type", "number", "subject"):
+            fields = {k: Field.from_dict(v) for k, v in doc["fields"].items()}
+            doc["title"] = rec.title_of(fields, [])
+        pdf = folder / "document.pdf"
+        update_metadata(store.archive.file(record_id, "document.pdf"), pdf, rec.pdf_meta(doc),
+                        doc.get("pdfa", "2b"))
+        change = {"record_id": record_id, "field": field, "old": old, "new": value}
+        return Change(doc, new_event("corrected", {"field": field, "old": old, "new": value},
+                                     actor), {"document.pdf": pdf}, change)
+    return store.curate(record_id, decide)
 
 
 def link(store: Store, record_id: str, dossier: str, actor: str | None = None) -> bool:
     """Attach a stored result to a dossier without copying it; False if already linked."""
-    doc = store.catalogue.get(record_id)
-    if doc is None:
+    return _relink(store, record_id, dossier, True, actor)
+
+
+def unlink(store: Store, record_id: str, dossier: str, actor: str | None = None) -> bool:
+    """Detach a record from a dossier; False if it was not linked."""
+    return _relink(store, record_id, dossier, False, actor)
+
+
+def _relink(store: Store, record_id: str, dossier: str, attach: bool, actor: str | None) -> bool:
+    if not store.archive.has_record(record_id):
         raise DigitizeError(f"no record {record_id}")
-    doc["dossiers"] = sorted(set(store.catalogue.dossiers_of(record_id)) | {dossier})
-    linked = store.catalogue.link(doc, dossier, actor)
-    _reindex(store, doc)
-    return linked
+
+    def decide(doc: dict[str, Any], folder: Path) -> Change | None:
+        linked = set(doc.get("dossiers", []))
+        if (dossier in linked) == attach:
+            return None
+        doc["dossiers"] = sorted(linked | {dossier} if attach else linked - {dossier})
+        return Change(doc, new_event("linked" if attach else "unlinked", {"dossier": dossier},
+                                     actor or current_actor()), result=True)
+    return bool(store.curate(record_id, decide))
 
 
 def dossier_records(store: Store, dossier: str) -> list[dict[str, Any]]:
@@ -105,19 +128,3 @@ def dossier_records(store: Store, dossier: str) -> list[dict[str, Any]]:
                     "issued_date": f.get("issued_date", {}).get("value"),
                     "pages": doc.get("page_count")})
     return out
-
-
-def _reindex(store: Store, doc: dict[str, Any]) -> None:
-    rdir = store.archive.record_dir(doc["id"])
-    store.index.upsert([rec.index_doc(doc, rec.read_page_texts(rdir, doc.get("page_count", 0)))])
-
-
-def _rewrite_record(store: Store, doc: dict[str, Any]) -> None:
-    rdir = store.archive.record_dir(doc["id"])
-    pdf = rdir / "document.pdf"
-    tmp = rdir / ".document.pdf.new"
-    update_metadata(pdf, tmp, rec.pdf_meta(doc), doc.get("pdfa", "2b"))
-    Path(tmp).replace(pdf)
-    atomic_write_json(rdir / "metadata.json", doc)
-    write_manifest(rdir, doc["id"])
-    _reindex(store, doc)

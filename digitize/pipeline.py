@@ -2,9 +2,9 @@
 
 For each document: check its files, derive the record id from their bytes, OCR its pages in a
 process pool (page-level parallelism, a bounded number of pages in flight), extract fields, build
-the record in a staging folder, then commit in this order: record folder (atomic rename) →
-search index → catalogue row. A crash at any point leaves either a complete record or one that
-the next run ingests again; `reconcile` drops index entries the catalogue does not know.
+the record in a staging folder, then commit (digitize.store): the record's OCFL object with its
+first events (one rename) → search index → catalogue row. A crash at any point leaves either a
+complete record, whose catalogue row and index entry the next run copies from it, or none.
 """
 from __future__ import annotations
 
@@ -21,18 +21,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from digitize import record as rec
-from digitize.config import Settings
 from digitize.discover import DocumentInput, show_path
 from digitize.dedup import find_probable_duplicate
-from digitize.errors import BackendError, BadUsage, StorageError
+from digitize.errors import StorageError
 from digitize.fields import extract_fields
 from digitize.fields.lexicon import compounds
 from digitize.fields.mend import mend_document
 from digitize.fields.model import Field
 from digitize.worker import (PageDone, PageTask, init_worker, process_page, start_forkserver,
                              started)
-from indexer.base import BackendUnavailable, IndexDoc, SearchBackend
-from indexer.registry import open_backend
 from ocr.engine import EngineSettings, OcrEngine, make_engine
 from ocr.errors import InputError
 from ocr.handwriting import HandDigits
@@ -41,8 +38,11 @@ from ocr.pdfa import PdfPage, VectorPdfaError
 from ocr.pdfa import warm_up as pdfa_warm_up
 from ocr.prepare import erase_rules
 from ocr.types import Box
-from storage.archive import Archive
-from storage.catalogue import Catalogue, now_iso
+from digitize.store import Store
+from storage.archive import Archive, NoRecord
+from storage.catalogue import current_actor, now_iso
+from storage.events import new_event
+from storage.ocfl import OcflError
 from storage.files import StorageFull, remove_tree, sha256_file
 from storage.retry import retry
 
@@ -74,16 +74,17 @@ class _Pending:
     doc: DocumentInput
     record_id: str
     sources: list[SourceInfo]
-    staging: Path
+    staging: Path  # the record's files are built here (Archive.new_staging)
     total: int
     started: float
     originals: Future  # the input files being copied into staging (rec.copy_originals)
+    archive: Archive
     done: dict[int, PageDone] = field(default_factory=dict)
 
     def discard(self) -> None:
         """Remove the staging folder, once the copy of the originals into it has stopped."""
         wait([self.originals])
-        remove_tree(self.staging)
+        self.archive.discard_staging(self.staging)
 
 
 log = logging.getLogger("digitize")
@@ -92,112 +93,6 @@ log = logging.getLogger("digitize")
 def record_id_for(hashes: list[str]) -> str:
     """Stable id of a document: derived from the SHA-256 of its files, in page order."""
     return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
-
-
-class Store:
-    """The archive, its catalogue and its search index, opened together."""
-
-    def __init__(self, settings: Settings, rebuilding: bool = False):
-        """`rebuilding`: the caller rebuilds the index (`reindex`), so an index built by
-        another version is not an error."""
-        self.settings = settings
-        self.archive = Archive(settings.archive)
-        self.catalogue = Catalogue(self.archive.catalogue_path)
-        # records stored while the search backend was away: indexed by the next run
-        self.unindexed_path = self.archive.root / "index" / f"unindexed-{settings.backend}.txt"
-        try:
-            self.index: SearchBackend = open_backend(settings.backend, self.archive.root,
-                                                     **settings.backend_options())
-        except BackendUnavailable as e:
-            self.catalogue.close()
-            raise BackendError(str(e)) from None
-        except ValueError as e:
-            self.catalogue.close()
-            raise BadUsage(str(e)) from None
-        outdated = getattr(self.index, "outdated", None)
-        if outdated and not rebuilding:
-            if settings.backend != "embedded":
-                self.close()
-                raise BackendError(f"{outdated}: run `digitize reindex --backend "
-                                   f"{settings.backend}`")
-            log.warning("search index was built by another version: rebuilding it from the "
-                        "archive")
-            self.rebuild_index()
-
-    def close(self) -> None:
-        self.index.close()
-        self.catalogue.close()
-
-    def index_docs(self, only: set[str] | None = None) -> Iterator[IndexDoc]:
-        """What the index should hold for every catalogued record (or those in `only`), read
-        from the archive."""
-        for doc in self.catalogue.iter_docs():
-            if only is not None and doc["id"] not in only:
-                continue
-            texts = rec.read_page_texts(self.archive.record_dir(doc["id"]),
-                                        doc.get("page_count", 0))
-            doc["dossiers"] = self.catalogue.dossiers_of(doc["id"])
-            yield rec.index_doc(doc, texts)
-
-    def rebuild_index(self) -> int:
-        """Rebuild the search index from the archive, the source of truth. Backends that can
-        build a new index aside and switch to it atomically (Elasticsearch) do so."""
-        n = 0
-
-        def counted() -> Iterator[IndexDoc]:
-            nonlocal n
-            for d in self.index_docs():
-                n += 1
-                yield d
-        rebuild = getattr(self.index, "rebuild", None)
-        if rebuild is not None:
-            rebuild(counted())
-        else:
-            self.index.clear()
-            batch: list[IndexDoc] = []
-            for d in counted():
-                batch.append(d)
-                if len(batch) >= 200:
-                    self.index.upsert(batch)
-                    batch = []
-            if batch:
-                self.index.upsert(batch)
-        self.unindexed_path.unlink(missing_ok=True)
-        return n
-
-    def reconcile(self) -> int:
-        """Bring the index level with the catalogue: drop entries of records the catalogue does
-        not hold (left by a crash), index records it lacks or that were stored while the search
-        backend was away. Returns the number of records changed."""
-        have, known = self.index.record_ids(), set(self.catalogue.ids())
-        stray = have - known
-        if stray:
-            self.index.delete(stray)
-        missing = (known - have) | (self.unindexed() & known)
-        if missing:
-            log.warning("indexing %d record(s) the search index lacks", len(missing))
-            batch: list[IndexDoc] = []
-            for d in self.index_docs(missing):
-                batch.append(d)
-                if len(batch) >= 200:
-                    self.index.upsert(batch)
-                    batch = []
-            if batch:
-                self.index.upsert(batch)
-        self.unindexed_path.unlink(missing_ok=True)
-        return len(stray) + len(missing)
-
-    def unindexed(self) -> set[str]:
-        """Records stored while the search backend was unavailable (maybe partly indexed)."""
-        try:
-            return set(self.unindexed_path.read_text().split())
-        except FileNotFoundError:
-            return set()
-
-    def mark_unindexed(self, record_id: str) -> None:
-        self.unindexed_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.unindexed_path, "a", encoding="utf-8") as fh:
-            fh.write(record_id + "\n")
 
 
 class Ingestor:
@@ -213,13 +108,14 @@ class Ingestor:
                                      engine=self.s.ocr_engine)
         self._engine: OcrEngine | None = None  # for digit re-reads in this process
         self._copier: ThreadPoolExecutor | None = None  # copies originals while pages are read
-        self._index_down: str | None = None  # why the search backend stopped answering
 
     def run_documents(self, docs: list[DocumentInput],
                       failed: list[DocOutcome] | None = None) -> Iterator[DocOutcome]:
         """Ingest documents already grouped (by `discover` or a batch manifest). A document may
         carry `archive_metadata` (fonds, box, ...), which goes onto its record."""
         self.store.archive.clean_staging()
+        self.store.recover_all()
+        self.store.ensure_index()
         self.store.reconcile()
         yield from failed or []
         if docs:
@@ -266,7 +162,8 @@ class Ingestor:
         # copied while the pages are read (off the time a document takes to finish), and
         # checked against the hashes the record id was made from
         originals = self._copier.submit(rec.copy_originals, staging, doc.files, hashes)
-        return None, _Pending(doc, rid, sources, staging, total, time.monotonic(), originals)
+        return None, _Pending(doc, rid, sources, staging, total, time.monotonic(), originals,
+                              self.store.archive)
 
     def _tasks(self, p: _Pending) -> Iterator[PageTask]:
         work = p.staging / "work"
@@ -416,8 +313,7 @@ class Ingestor:
                        "mean_conf": round(t.mean_conf, 1), "blank": t.blank,
                        "flags": t.flags, "notes": d.notes} for d, t in zip(pages, texts)],
             "fields": {k: f.to_dict() for k, f in fields.items()},
-            "dossiers": sorted(set(cat.dossiers_of(p.record_id)) |
-                               ({self.s.dossier} if self.s.dossier else set())),
+            "dossiers": [self.s.dossier] if self.s.dossier else [],
         }
         if archive_metadata:
             doc["archive_metadata"] = dict(archive_metadata)
@@ -430,25 +326,26 @@ class Ingestor:
         doc.update(self._write_pdf(p, pages, files, doc))
         remove_tree(p.staging / "work")
         rec.write_metadata(p.staging, doc)
+        actor = current_actor()
+        events = [new_event("ingested", {"sources": out.sources, "pages": len(pages),
+                                         "text_paths": methods}, actor)]
+        if self.s.dossier:
+            events.append(new_event("linked", {"dossier": self.s.dossier}, actor))
+        if similar:
+            events.append(new_event("linked", {"probable_duplicate_of": similar[0],
+                                               "similarity": similar[1]}, actor, "warning"))
         with self.store.archive.commit_lock():
             if self._archived(p.record_id):  # another ingest on this archive was quicker
-                remove_tree(p.staging)
+                p.discard()
                 out.status, out.error = "duplicate", "stored meanwhile by another ingest"
                 return
-            final = retry(lambda: self.store.archive.commit(p.staging, p.record_id))
-            out.indexed = self._index(rec.index_doc(doc, texts))
-            retry(lambda: cat.put(doc, "ingested", {"sources": out.sources, "pages": len(pages),
-                                                    "text_paths": methods}))
-        dossier = self.s.dossier
-        if dossier:
-            retry(lambda: cat.link(doc, dossier))
+            out.indexed = retry(lambda: self.store.commit_new_record(p.staging, doc, events))
         if similar:
-            detail = {"probable_duplicate_of": similar[0], "similarity": similar[1]}
-            retry(lambda: cat.add_event(p.record_id, "linked", "warning", detail))
-            retry(lambda: cat.add_event(similar[0], "linked", "warning", {
+            retry(lambda: self.store.add_event(similar[0], "linked", "warning", {
                 "probable_duplicate": p.record_id, "similarity": similar[1]}))
             out.duplicate_of = similar[0]
-        out.status, out.pdf, out.text_paths = "stored", str(final / "document.pdf"), methods
+        out.status, out.text_paths = "stored", methods
+        out.pdf = str(self.store.archive.file(p.record_id, "document.pdf"))
         out.pdfa_path = doc["pdfa_path"]
         out.blank_pages = [d.page_no for d, t in zip(pages, texts) if t.blank]
 
@@ -473,31 +370,25 @@ class Ingestor:
         rec.write_document_pdf(p.staging, pdf_pages, self.s.pdfa, doc)
         return {"pdfa_path": "raster", **({"pdfa_vector_refused": why} if why else {})}
 
-    def _index(self, doc: IndexDoc) -> bool:
-        """Index one stored record. If the search backend is unavailable, the record stays
-        stored (the archive is the source of truth) and is noted for the next run; after the
-        first such failure the batch stops asking the backend."""
-        if self._index_down is None:
-            try:
-                retry(lambda: self.store.index.upsert([doc]))
-                return True
-            except BackendUnavailable as e:
-                self._index_down = str(e)
-                log.warning("%s; records are still stored, and indexed by the next run", e)
-        self.store.mark_unindexed(doc.record_id)
-        return False
-
     def _archived(self, rid: str) -> bool:
-        """Whether `rid` is completely archived: catalogued and its folder in place. A catalogue
-        row whose folder is gone (damage found by `verify`) is ingested again, which repairs it."""
-        return self.store.catalogue.has(rid) and self.store.archive.record_dir(rid).is_dir()
+        """Whether `rid` is archived: its object is in place (a record whose catalogue row a
+        crash lost is copied back from it). A catalogue row whose object is gone (damage found
+        by `verify`) is ingested again, which repairs it."""
+        if not self.store.archive.has_record(rid):
+            return False
+        if not self.store.catalogue.has(rid):
+            self.store.resync(rid)
+        return True
 
     def _probable_duplicate(self, fields: dict[str, Field], texts: list) -> tuple[str, float] | None:
-        cat, archive = self.store.catalogue, self.store.archive
+        cat = self.store.catalogue
 
         def text_of(rid: str) -> str:
             doc = cat.get(rid) or {}
-            return "\n".join(rec.read_page_texts(archive.record_dir(rid), doc.get("page_count", 0)))
+            try:
+                return "\n".join(self.store.page_texts(rid, doc.get("page_count", 0)))
+            except (NoRecord, OcflError, OSError):  # a damaged record: verify reports it
+                return ""
         return find_probable_duplicate(fields, "\n".join(t.text for t in texts),
                                        cat.records_with_fields, text_of)
 
@@ -538,11 +429,9 @@ class Ingestor:
             self._copier = None
 
     def _link_dossier(self, rid: str) -> None:
-        if self.s.dossier and self.store.catalogue.has(rid):
-            doc = self.store.catalogue.get(rid)
-            if doc is not None and self.s.dossier not in doc.get("dossiers", []):
-                doc["dossiers"] = sorted(set(doc.get("dossiers", [])) | {self.s.dossier})
-                self.store.catalogue.link(doc, self.s.dossier)
+        if self.s.dossier and self.store.archive.has_record(rid):
+            from digitize.curation import link
+            link(self.store, rid, self.s.dossier)
 
 
 _HAND = HandDigits()

@@ -8,15 +8,16 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from digitize.discover import show_path
 from digitize.fields.model import Field
 from indexer.base import IndexDoc, IndexPage
 from ocr.errors import InputError
-from ocr.pdfa import PdfMeta, PdfPage, write_pdfa, write_vector_pdfa
-from ocr.types import PageText
 from storage.files import copy_durable
+
+if TYPE_CHECKING:  # numpy and pikepdf are imported only by the commands that need them
+    from ocr.pdfa import PdfMeta, PdfPage
+    from ocr.types import PageText
 
 SCHEMA_VERSION = 1
 
@@ -28,6 +29,13 @@ def words_tsv(text: PageText) -> str:
         rows.append(f"{w.block}\t{w.line}\t{w.box.x0}\t{w.box.y0}\t{w.box.width}\t{w.box.height}"
                     f"\t{w.conf:.1f}\t{w.text}")
     return "\n".join(rows) + "\n"
+
+
+def show_path(p) -> str:
+    """A path printable as UTF-8 (digitize.discover's, imported here only when needed: discover
+    loads the image modules, which read commands must not)."""
+    from digitize.discover import show_path as show
+    return show(p)
 
 
 def copy_originals(staging: Path, files: list[Path],
@@ -56,6 +64,7 @@ def write_page_texts(staging: Path, pages: list[PageText]) -> None:
 
 def write_document_pdf(staging: Path, pdf_pages: list[PdfPage], flavour: str,
                        doc: dict[str, Any]) -> None:
+    from ocr.pdfa import write_pdfa
     write_pdfa(pdf_pages, staging / "document.pdf", flavour, pdf_meta(doc))
 
 
@@ -63,11 +72,13 @@ def write_vector_document_pdf(staging: Path, source: Path, flavour: str,
                               doc: dict[str, Any]) -> list[str]:
     """The PDF/A of a born-digital PDF from its own vector pages (see ocr.pdfa.write_vector_pdfa);
     the fonts the original did not embed, substituted. Raises VectorPdfaError."""
+    from ocr.pdfa import write_vector_pdfa
     return write_vector_pdfa(source, staging / "document.pdf", flavour, pdf_meta(doc))
 
 
 def pdf_meta(doc: dict[str, Any]) -> PdfMeta:
     """Fields for the PDF's Info and XMP (dc:title, dc:creator, dc:description, pdf:Keywords)."""
+    from ocr.pdfa import PdfMeta
     f = {k: v.get("value") for k, v in doc.get("fields", {}).items() if isinstance(v, dict)}
     issuer = " ".join(str(f[k]) for k in ("issuer_parent", "issuer") if f.get(k))
     keywords = [f"{k}={f[k]}" for k in ("number", "doc_type", "issued_date", "place",
@@ -98,7 +109,7 @@ def title_of(fields: dict[str, Field], pages: list[PageText]) -> str:
 
 def index_doc(doc: dict[str, Any], pages: list[PageText] | list[str]) -> IndexDoc:
     """What the search index gets for a record (flat field values, text per page)."""
-    texts = [p.text if isinstance(p, PageText) else p for p in pages]
+    texts = [p if isinstance(p, str) else p.text for p in pages]
     flat: dict[str, Any] = {}
     for k, v in doc.get("fields", {}).items():
         value = v.get("value") if isinstance(v, dict) else v
@@ -128,11 +139,6 @@ def _unique(items) -> list[str]:
     for x in items:
         seen.setdefault(x, None)
     return list(seen)
-
-
-def read_page_texts(record_dir: Path, page_count: int) -> list[str]:
-    return [(record_dir / "pages" / f"p{i:04d}.txt").read_text().rstrip("\n")
-            for i in range(1, page_count + 1)]
 
 
 def write_metadata(staging: Path, doc: dict[str, Any]) -> None:

@@ -11,20 +11,20 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
-from digitize import curation, export as exports, record as rec, validate
+from digitize import curation, export as exports, validate
 from digitize.config import Settings
 from digitize.errors import BackendError, BadUsage, DigitizeError, NotFound
 from digitize.fields.model import FIELD_NAMES
-from digitize.pipeline import DocOutcome, Ingestor, Store
+from digitize.store import Store
 from indexer.base import BackendUnavailable, IndexOutdated, Query, SearchResult
-from ocr.engine import find_tessdata
-from ocr.errors import OcrError
-from ocr.images import PDF_SUFFIXES
-from ocr.programs import missing_programs
+from storage.archive import NoRecord
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # the pipeline imports OpenCV, numpy and pikepdf: only ingest loads it
+    from digitize.pipeline import DocOutcome
 
 
 class Progress(Protocol):
@@ -35,13 +35,12 @@ class Progress(Protocol):
     def set_total(self, n: int) -> None: ...
 
 
-CATALOGUE = "catalogue.sqlite3"  # what makes a folder an archive
-
-
 def _existing_archive(settings: Settings) -> None:
-    """NotFound unless `settings.archive` is an archive (a mistyped --archive is said so)."""
-    if not (settings.archive / CATALOGUE).is_file():
-        raise NotFound(f"no archive at {settings.archive}")
+    """NotFound unless `settings.archive` is an archive (a mistyped --archive is said so): its
+    OCFL storage root, or the records/ folder of the layout before (to be migrated)."""
+    root = Path(settings.archive)
+    if not ((root / "objects" / "0=ocfl_1.1").is_file() or (root / "records").is_dir()):
+        raise NotFound(f"no archive at {root}")
 
 
 @contextlib.contextmanager
@@ -49,11 +48,10 @@ def open_store(settings: Settings, create: bool = False,
                rebuilding: bool = False) -> Iterator[Store]:
     """The archive's store, closed when the block ends. Only commands that add records
     (`create`) make a new archive; the others raise NotFound, so a mistyped --archive says so
-    instead of answering from a new, empty archive."""
-    if not create:
-        _existing_archive(settings)
+    instead of answering from a new, empty archive (the Store checks: an archive is its OCFL
+    storage root, so one whose catalogue was lost is still found, and rebuilt)."""
     try:
-        store = Store(settings, rebuilding=rebuilding)
+        store = Store(settings, create=create, rebuilding=rebuilding)
     except ConnectionError as e:
         raise BackendError(f"search backend unreachable: {e}") from e
     try:
@@ -67,8 +65,18 @@ def open_store(settings: Settings, create: bool = False,
 
 
 def search(settings: Settings, query: Query) -> SearchResult:
+    """Search the index. An index that is missing, or empty while the archive holds records,
+    is an error naming the repair (not "no matching record")."""
     with open_store(settings) as store:
-        return store.index.search(query)
+        records = store.catalogue.count()
+        if records and store.index_missing():
+            raise BackendError(f"the search index is missing but the archive holds {records} "
+                               "record(s): run `digitize reindex` (or `digitize repair`)")
+        result = store.index.search(query)
+        if not result.hits and records and not store.index.record_ids():
+            raise BackendError(f"the search index is empty but the archive holds {records} "
+                               "record(s): run `digitize reindex` (or `digitize repair`)")
+        return result
 
 
 def _resolve(store: Store, record_id: str) -> str:
@@ -101,9 +109,14 @@ def show(settings: Settings, record_id: str) -> dict[str, Any]:
     with open_store(settings) as store:
         rid = _resolve(store, record_id)
         doc = store.catalogue.get(rid) or {}
-        rdir = store.archive.record_dir(rid)
-        doc["record_dir"] = str(rdir)
-        doc["pdf"] = str(rdir / "document.pdf")
+        doc["record_dir"] = str(store.archive.record_dir(rid))
+        doc["version"] = store.catalogue.version(rid)
+        try:
+            doc["files"] = {lp: str(p) for lp, p in store.archive.current_files(rid).items()}
+        except (NoRecord, OSError, ValueError, KeyError) as e:
+            doc["files"] = {}
+            log.warning("record %s: its files cannot be listed (%s): run digitize verify", rid, e)
+        doc["pdf"] = doc["files"].get("document.pdf", "")
         doc["dossiers"] = store.catalogue.dossiers_of(rid)
         events = store.catalogue.history(rid)
         doc["history"] = [e for e in events if e["action"] not in ACCESS_ACTIONS]
@@ -177,8 +190,7 @@ def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str,
         writer = exports.CsvWriter(fh, names, archive_keys) if fmt == "csv" else None
         n = 0
         for doc in docs:
-            texts = rec.read_page_texts(store.archive.record_dir(doc["id"]),
-                                        doc.get("page_count", 0))
+            texts = store.page_texts(doc["id"], doc.get("page_count", 0))
             row = exports.export_row(doc, texts, store.catalogue.dossiers_of(doc["id"]))
             if writer is not None:
                 writer.write(row)
@@ -186,8 +198,7 @@ def _write_rows(store: Store, docs: list[dict], out: Path, fmt: str, names: str,
                 if names == "tt05":
                     row = {**exports.tt05_row(row), "text": row["text"]}
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            store.catalogue.add_event(doc["id"], "exported", detail={"format": fmt,
-                                                                     "to": str(out)})
+            store.add_event(doc["id"], "exported", detail={"format": fmt, "to": str(out)})
             n += 1
         return n
 
@@ -225,6 +236,7 @@ def _open_out(out: Path, force: bool = False):
 
 def reindex(settings: Settings) -> int:
     with open_store(settings, rebuilding=True) as store:
+        store.recover_all()
         return store.rebuild_index()
 
 
@@ -259,6 +271,13 @@ def link(settings: Settings, record_id: str, dossier: str, actor: str | None = N
         return curation.link(store, _resolve(store, record_id), code, actor)
 
 
+def unlink(settings: Settings, record_id: str, dossier: str, actor: str | None = None) -> bool:
+    """Detach a record from a dossier."""
+    code = _dossier_code(dossier)
+    with open_store(settings) as store:
+        return curation.unlink(store, _resolve(store, record_id), code, actor)
+
+
 def dossier(settings: Settings, code: str) -> list[dict[str, Any]]:
     """The records a dossier holds; NotFound when it holds none."""
     code = _dossier_code(code)
@@ -279,6 +298,8 @@ def _dossier_code(code: str) -> str:
 def check_lang(lang: str) -> None:
     """Refuse Tesseract models that are not installed before any worker starts (BadUsage
     naming the installed ones)."""
+    from ocr.engine import find_tessdata  # numpy and tesserocr: only for the commands that OCR
+    from ocr.errors import OcrError
     try:
         find_tessdata(lang)
     except OcrError as e:
@@ -295,6 +316,7 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
     are ingested as the returned iterator is consumed. Symbolic links inside the folders given
     are followed out of them only with `follow_symlinks`."""
     from digitize.batch import ManifestError, load_manifest
+    from digitize.pipeline import DocOutcome
     from digitize.discover import discover, show_path
     if settings.ocr_engine == "tesseract":
         check_lang(settings.lang)
@@ -316,6 +338,8 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
     if not docs and not failed:
         where = ", ".join(show_path(p) for p in paths) or show_path(manifest or "")
         raise NotFound(f"nothing to ingest in {where}: no PNG, JPEG, TIFF or PDF file")
+    from ocr.images import PDF_SUFFIXES  # OpenCV and numpy: only for the commands that OCR
+    from ocr.programs import missing_programs
     if any(f.suffix.lower() in PDF_SUFFIXES for d in docs for f in d.files):
         missing = missing_programs()
         if missing:
@@ -326,6 +350,7 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
 
 def _ingest(settings: Settings, docs: list, failed: list[DocOutcome],
             bar: Progress | None) -> Iterator[DocOutcome]:
+    from digitize.pipeline import Ingestor
     with open_store(settings, create=True) as store:
         ing = Ingestor(store, on_page=bar.update if bar else None,
                        on_total=bar.set_total if bar else None)
@@ -333,17 +358,33 @@ def _ingest(settings: Settings, docs: list, failed: list[DocOutcome],
 
 
 def verify(settings: Settings, sample: int | None = None):
-    """Re-hash stored files, re-check PDF/A files and manifests, cross-check the catalogue."""
-    from storage.archive import Archive
-    from storage.catalogue import Catalogue
-    from storage.verify import verify_archive
-    _existing_archive(settings)
-    archive = Archive(settings.archive)
-    catalogue = Catalogue(archive.catalogue_path)
-    try:
-        return verify_archive(archive, catalogue, sample, check_pdf=_check_pdf)
-    finally:
-        catalogue.close()
+    """Check every layer: records (fixity, event logs), catalogue against records, index
+    against catalogue; each problem says how to repair it."""
+    from digitize.integrity import verify as verify_layers
+    return verify_layers(settings, sample, check_pdf=_check_pdf)
+
+
+def repair(settings: Settings):
+    """Repair what needs no person (see digitize.integrity.repair)."""
+    from digitize.integrity import repair as repair_layers
+    return repair_layers(settings)
+
+
+def rebuild(settings: Settings) -> tuple[int, int]:
+    """Recreate the catalogue and the index from the record folders alone."""
+    from digitize.integrity import rebuild as rebuild_all
+    return rebuild_all(settings)
+
+
+def migrate(settings: Settings) -> dict[str, Any]:
+    """Convert an archive in the layout before OCFL, then rebuild catalogue and index."""
+    from digitize.integrity import rebuild as rebuild_all
+    from storage.migrate import migrate as migrate_legacy
+    if not (Path(settings.archive) / "records").is_dir():
+        raise NotFound(f"no archive in the layout before OCFL at {settings.archive}")
+    report = migrate_legacy(Path(settings.archive))
+    n, m = rebuild_all(settings)
+    return {**report.to_dict(), "catalogued": n, "indexed": m}
 
 
 def _check_pdf(pdf: Path, flavour: str) -> str | None:
@@ -382,17 +423,16 @@ def export_bag(settings: Settings, out: Path, record_ids: list[str] | None = Non
         except BagError as e:
             raise DigitizeError(str(e)) from e
         for rid in ids:
-            cat.add_event(rid, "exported", detail={"format": "bagit", "to": str(out)})
+            store.add_event(rid, "exported", detail={"format": "bagit", "to": str(out)})
         return n
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    """The record's files and their SHA-256 as its manifest lists them."""
-    from storage.archive import read_manifest
-    try:
-        return {e["path"]: e["sha256"] for e in read_manifest(folder).get("files", [])}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    """The SHA-256 of every file of the record's object, taken once it passed verify (its
+    inventory's SHA-512 digests): the bag's copy is checked against them."""
+    from storage.files import sha256_file
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*"))
+            if p.is_file()}
 
 
 def watch(settings: Settings, in_dir: Path, interval_s: float = 5.0, settle_s: float = 10.0,
@@ -410,6 +450,7 @@ def watch(settings: Settings, in_dir: Path, interval_s: float = 5.0, settle_s: f
 
 def _watch(settings: Settings, in_dir: Path, interval_s: float, settle_s: float,
            once: bool, group_timeout_s: float, follow_symlinks: bool) -> Iterator[DocOutcome]:
+    from digitize.pipeline import Ingestor
     from digitize.watch import Watcher, WatchOptions
     with open_store(settings, create=True) as store:
         ing = Ingestor(store)

@@ -171,10 +171,10 @@ def build_package(docs: list[dict[str, Any]], pdfs: list[Path], history: list[li
     return dossier, documents, events
 
 
-def record_pdf(record_dir: Path) -> Path:
-    """The file handed over for a record: its signed copy when there is one, else its PDF/A."""
-    signed = record_dir / "document.signed.pdf"
-    return signed if signed.is_file() else record_dir / "document.pdf"
+def record_pdf(files: dict[str, Path]) -> Path:
+    """The file handed over for a record (`files`: its current files, logical path -> file):
+    its signed copy when there is one, else its PDF/A."""
+    return files.get("document.signed.pdf") or files["document.pdf"]
 
 
 def zip_package(pkg: Path) -> Path:
@@ -196,14 +196,14 @@ def export_package(store, out_dir: Path, record_ids: list[str], opts: PackageOpt
     folder (or zip). Refuses records that fail their fixity check and lists missing values."""
     if not record_ids:
         raise NotFound("no record to package: choose them with --dossier or --record")
-    bad = {rid: store.archive.verify_record(rid) for rid in record_ids}
+    from digitize.store import fixity_problems
+    bad = {rid: fixity_problems(store.archive, rid) for rid in record_ids}
     bad = {rid: p for rid, p in bad.items() if p}
     if bad:
         raise DigitizeError("records fail verify, not packaged: " + "; ".join(
-            f"{rid} ({p[0].kind} {p[0].path})"
-            for rid, p in bad.items()) + " (run digitize verify)")
+            f"{rid} ({p[0]})" for rid, p in bad.items()) + " (run digitize verify)")
     docs = [store.catalogue.get(rid) or {} for rid in record_ids]
-    pdfs = [record_pdf(store.archive.record_dir(rid)) for rid in record_ids]
+    pdfs = [record_pdf(store.archive.current_files(rid)) for rid in record_ids]
     history = [store.catalogue.history(rid) for rid in record_ids]
     actor = getpass.getuser()
     dossier, documents, events = build_package(docs, pdfs, history, opts, actor)
@@ -217,5 +217,5 @@ def export_package(store, out_dir: Path, record_ids: list[str], opts: PackageOpt
         raise DigitizeError(f"the package did not validate: {problems[0]}"
                             + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""))
     for rid in record_ids:
-        store.catalogue.add_event(rid, "exported", detail={"format": "tt05", "to": str(pkg)})
+        store.add_event(rid, "exported", detail={"format": "tt05", "to": str(pkg)})
     return zip_package(pkg) if opts.zip else pkg

@@ -87,6 +87,11 @@ class SearchBackend(Protocol):
 
     def clear(self) -> None: ...
 
+    def rebuild(self, docs: Iterable[IndexDoc]) -> None:
+        """Replace the whole index by `docs` so that a rebuild stopped midway leaves the old
+        index whole (build aside and switch, or one transaction)."""
+        ...
+
     def close(self) -> None: ...
 
 

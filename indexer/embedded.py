@@ -250,59 +250,92 @@ class EmbeddedIndex(PersonSearch):
     def upsert(self, docs: Iterable[IndexDoc]) -> None:
         """Index records, replacing any earlier version of each; one transaction per call."""
         self._ready()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self._write(docs)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def rebuild(self, docs: Iterable[IndexDoc], batch: int = 200) -> None:
+        """Replace the whole index by `docs` in one transaction: searches meanwhile see the old
+        index, and a rebuild killed midway leaves it whole (never fewer records)."""
+        if self.outdated:
+            self.clear()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for t in ("records", "keys", "pages", "vocab"):
+                self.db.execute(f"DELETE FROM {t}")
+            for t in ("fo", "ex"):
+                self.db.execute(f"INSERT INTO {t}({t}) VALUES('delete-all')")
+            chunk: list[IndexDoc] = []
+            for d in docs:
+                chunk.append(d)
+                if len(chunk) >= batch:
+                    self._write(chunk)
+                    chunk = []
+            self._write(chunk)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def record_digests(self) -> dict[str, str]:
+        """record id -> the `_digest` its fields were indexed with ("" when none)."""
+        self._ready()
+        return {r: d or "" for r, d in self.db.execute(
+            "SELECT record_id, json_extract(fields, '$._digest') FROM records")}
+
+    def _write(self, docs: Iterable[IndexDoc]) -> None:
+        """Index records inside the caller's transaction."""
         db = self.db
         df: Counter[str] = Counter()
         frows: list[tuple[int, str]] = []
         erows: list[tuple[int, str]] = []
         latest = {d.record_id: d for d in docs}  # a record twice in one call: the last wins
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for doc in latest.values():
-                rid = self._drop(doc.record_id, df, keep_row=True)
-                f = doc.fields or {}
-                row = (doc.record_id, tn.nfc(doc.title or ""), tn.fold(str(f.get("doc_type") or "")),
-                       " ".join(tn.folded_tokens(str(f.get("issuer") or ""), extras=False)),
-                       tn.norm_number(str(f.get("number") or "")), str(f.get("issued_date") or ""),
-                       json.dumps(f, ensure_ascii=False, default=str), doc.ingested_at,
-                       len(doc.pages))
-                if rid is None:
-                    rid = db.execute(
-                        "INSERT INTO records(record_id,title,doc_type_f,issuer_f,number_n,issued,"
-                        "fields,ingested_at,npages) VALUES(?,?,?,?,?,?,?,?,?)", row).lastrowid
-                else:
-                    db.execute("UPDATE records SET record_id=?,title=?,doc_type_f=?,issuer_f=?,"
-                               "number_n=?,issued=?,fields=?,ingested_at=?,npages=? WHERE rid=?",
-                               (*row, rid))
-                keys = {("d", tn.norm_number(str(d))) for d in f.get("dossiers") or []}
-                keys |= {("p", tn.norm_id(str(p))) for p in f.get("person_ids") or []}
-                keys |= {("w", w) for p in f.get("persons") or []
-                         for w in tn.folded_tokens(str(p), extras=False)}
-                prow, frow, erow = [], [], []
-                for p in doc.pages:
-                    text = tn.nfc(p.text)
-                    if not 0 < p.page <= MASK:
-                        raise ValueError(f"{doc.record_id}: page {p.page} outside 1..{MASK}")
-                    fo, ex = self._terms(text)
-                    keys |= {("t", m.value) for m in tn.id_mentions(text)}
-                    pid = _pid(rid, p.page)
-                    prow.append(((rid << SHIFT) | p.page, self._zip(text)))
-                    frow.append((pid, fo))
-                    erow.append((pid, ex))
-                    df.update(self._words(fo))
-                db.executemany("INSERT OR IGNORE INTO keys VALUES(?,?,?)",
-                               [(k, v, rid) for k, v in keys if v])
-                db.executemany("INSERT OR REPLACE INTO pages VALUES(?,?)", prow)
-                frows += frow
-                erows += erow
-            # FTS5 flushes its pending terms whenever a rowid goes down: insert in rowid order
-            db.executemany("INSERT INTO fo(rowid, t) VALUES(?,?)", sorted(frows))
-            db.executemany("INSERT INTO ex(rowid, t) VALUES(?,?)", sorted(erows))
-            db.executemany("INSERT INTO vocab VALUES(?, ?) ON CONFLICT(term) DO UPDATE "
-                           "SET df = df + excluded.df", [kv for kv in df.items() if kv[1]])
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        for doc in latest.values():
+            rid = self._drop(doc.record_id, df, keep_row=True)
+            f = doc.fields or {}
+            row = (doc.record_id, tn.nfc(doc.title or ""), tn.fold(str(f.get("doc_type") or "")),
+                   " ".join(tn.folded_tokens(str(f.get("issuer") or ""), extras=False)),
+                   tn.norm_number(str(f.get("number") or "")), str(f.get("issued_date") or ""),
+                   json.dumps(f, ensure_ascii=False, default=str), doc.ingested_at,
+                   len(doc.pages))
+            if rid is None:
+                rid = db.execute(
+                    "INSERT INTO records(record_id,title,doc_type_f,issuer_f,number_n,issued,"
+                    "fields,ingested_at,npages) VALUES(?,?,?,?,?,?,?,?,?)", row).lastrowid
+            else:
+                db.execute("UPDATE records SET record_id=?,title=?,doc_type_f=?,issuer_f=?,"
+                           "number_n=?,issued=?,fields=?,ingested_at=?,npages=? WHERE rid=?",
+                           (*row, rid))
+            keys = {("d", tn.norm_number(str(d))) for d in f.get("dossiers") or []}
+            keys |= {("p", tn.norm_id(str(p))) for p in f.get("person_ids") or []}
+            keys |= {("w", w) for p in f.get("persons") or []
+                     for w in tn.folded_tokens(str(p), extras=False)}
+            prow, frow, erow = [], [], []
+            for p in doc.pages:
+                text = tn.nfc(p.text)
+                if not 0 < p.page <= MASK:
+                    raise ValueError(f"{doc.record_id}: page {p.page} outside 1..{MASK}")
+                fo, ex = self._terms(text)
+                keys |= {("t", m.value) for m in tn.id_mentions(text)}
+                pid = _pid(rid, p.page)
+                prow.append(((rid << SHIFT) | p.page, self._zip(text)))
+                frow.append((pid, fo))
+                erow.append((pid, ex))
+                df.update(self._words(fo))
+            db.executemany("INSERT OR IGNORE INTO keys VALUES(?,?,?)",
+                           [(k, v, rid) for k, v in keys if v])
+            db.executemany("INSERT OR REPLACE INTO pages VALUES(?,?)", prow)
+            frows += frow
+            erows += erow
+        # FTS5 flushes its pending terms whenever a rowid goes down: insert in rowid order
+        db.executemany("INSERT INTO fo(rowid, t) VALUES(?,?)", sorted(frows))
+        db.executemany("INSERT INTO ex(rowid, t) VALUES(?,?)", sorted(erows))
+        db.executemany("INSERT INTO vocab VALUES(?, ?) ON CONFLICT(term) DO UPDATE "
+                       "SET df = df + excluded.df", [kv for kv in df.items() if kv[1]])
 
     def _drop(self, record_id: str, df: Counter[str], keep_row: bool = False) -> int | None:
         """Remove a record's pages and keys (inside the caller's transaction); returns its rid.

@@ -1,14 +1,19 @@
-"""Record folders on disk. A record is built in a staging folder, fsynced, listed in a manifest with
-SHA-256 checksums, then made visible by one atomic rename, so a crash never leaves half a record.
+"""The archive on disk: an OCFL storage root of record objects, staging, locks and the catalogue.
 
 Layout under the archive root:
-    catalogue.sqlite3                      the catalogue (storage.catalogue)
-    records/<id[:2]>/<id>/manifest.json    every file of the record with size and SHA-256
-    records/<id[:2]>/<id>/original/...     the input files, byte for byte
-    records/<id[:2]>/<id>/document.pdf     the PDF/A
-    records/<id[:2]>/<id>/pages/p0001.txt  OCR text, and p0001.words.tsv word boxes
-    records/<id[:2]>/<id>/metadata.json    the record's metadata and fields
-    staging/                               records being built (removed when their writer is gone)
+    objects/                  the OCFL 1.1 storage root: one object per record (storage.ocfl),
+                              each with its files, versions and event log (storage.events)
+    catalogue.sqlite3         the catalogue (storage.catalogue), derived from the objects
+    index/                    the embedded search index, derived from the catalogue
+    staging/                  records and versions being built; each live one is held by a lock
+    locks/                    one lock file per record being changed
+    damaged/                  objects set aside because they could not be read (never deleted)
+
+A new record is built in staging, fsynced and moved into the storage root by one rename; a change
+is a new OCFL version, committed under the record's lock by `commit_version` (a transaction:
+staged, fsynced, renamed into the object, root inventory, event appended; `recover` finishes or
+undoes one that a crash interrupted). Record files are created owner-and-group only (they hold
+personal ID numbers).
 """
 from __future__ import annotations
 
@@ -20,145 +25,310 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
-from storage.files import fsync_dir, fsync_tree, remove_tree, sha256_file
+from storage import events as ev
+from storage import ocfl
+from storage.files import fsync_dir, remove_tree
 
-MANIFEST = "manifest.json"
+METADATA = "metadata.json"
+PRIVATE_UMASK = 0o027  # files 0640, folders 0750
 
 
 @dataclass
 class Problem:
     record_id: str
-    kind: str  # missing | altered | orphaned | unlisted | bad-manifest
+    kind: str  # missing | altered | unlisted | bad-inventory | bad-log | ... (see storage.verify)
     path: str
     detail: str = ""
+    repair: str = ""  # how to repair it (empty: see the kind's default in storage.verify)
+
+
+class RecordBusy(Exception):
+    """Another process holds the record's lock."""
+
+
+class NoRecord(Exception):
+    """No object for this record id in the storage root."""
+
+
+def private_umask() -> None:
+    """Make every file this process creates from now on owner-and-group only."""
+    old = os.umask(PRIVATE_UMASK)
+    os.umask(old | PRIVATE_UMASK)
+
+
+def step_hook(step: str) -> None:
+    """Called with the name of each step of a transaction as it completes ("staged",
+    "version-renamed", "inventory-written", "event-appended", "catalogue-written",
+    "index-written", "object-renamed", "reindex-start", "reindex-done", "catalogue-rebuilt").
+    Does nothing; tests replace it to stop a transaction where a crash would."""
+    return None
 
 
 class Archive:
-    """The folder tree of an archive. Creates it on first use."""
+    """The folder tree of an archive. Creates it on first use when `create`."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, create: bool = True):
         self.root = Path(root)
-        self.records = self.root / "records"
+        self.objects = self.root / "objects"
         self.staging = self.root / "staging"
-        for d in (self.root, self.records, self.staging):
-            d.mkdir(parents=True, exist_ok=True)
+        self.locks = self.root / "locks"
+        # called with the name of each step of a transaction as it completes: the seam through
+        # which tests stop a transaction where a crash would
+        self.on_step: Callable[[str], None] = lambda step: step_hook(step)
+        self._held: dict[Path, Any] = {}
+        private_umask()  # every writer of record files opens the archive first
+        if create:
+            for d in (self.root, self.staging, self.locks):
+                d.mkdir(parents=True, exist_ok=True)
+            ocfl.init_root(self.objects)
 
     @property
     def catalogue_path(self) -> Path:
         return self.root / "catalogue.sqlite3"
 
+    def exists(self) -> bool:
+        return (self.objects / ocfl.ROOT_DECLARATION).is_file()
+
+    def legacy(self) -> bool:
+        """An archive in the layout before OCFL (records/<id[:2]>/<id>/manifest.json)."""
+        return (self.root / "records").is_dir()
+
+    # records ---------------------------------------------------------------------------------
     def record_dir(self, record_id: str) -> Path:
-        return self.records / record_id[:2] / record_id
+        """The record's OCFL object folder."""
+        return self.objects / ocfl.object_path(record_id)
 
-    def new_staging(self, record_id: str) -> Path:
-        """A fresh private folder to build a record in."""
-        d = self.staging / f"{record_id}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-        d.mkdir(parents=True)
-        return d
+    def has_record(self, record_id: str) -> bool:
+        return (self.record_dir(record_id) / ocfl.INVENTORY).is_file()
 
-    def clean_staging(self) -> int:
-        """Remove staging folders left by writers that are no longer running."""
-        removed = 0
-        for d in self.staging.iterdir():
-            if staging_owner_alive(d):
+    def inventory(self, record_id: str) -> ocfl.Inventory:
+        if not self.has_record(record_id):
+            raise NoRecord(record_id)
+        return ocfl.read_inventory(self.record_dir(record_id))
+
+    def current_files(self, record_id: str) -> dict[str, Path]:
+        """The record's files now: logical path -> file, through the inventory's head state."""
+        return self.inventory(record_id).head_files(self.record_dir(record_id))
+
+    def file(self, record_id: str, logical: str) -> Path:
+        """One current file of the record (e.g. "document.pdf", "pages/p0001.txt")."""
+        obj = self.record_dir(record_id)
+        inv = self.inventory(record_id)
+        digest = inv.state().get(logical)
+        if digest is None:
+            raise FileNotFoundError(f"{record_id} has no {logical}")
+        return obj / inv.content_path(digest)
+
+    def read_metadata(self, record_id: str) -> dict[str, Any]:
+        return json.loads(self.file(record_id, METADATA).read_text(encoding="utf-8"))
+
+    def events(self, record_id: str) -> tuple[list[dict[str, Any]], list[str]]:
+        return ev.read(self.record_dir(record_id))
+
+    def record_ids_on_disk(self) -> set[str]:
+        ids = set()
+        for obj in ocfl.iter_objects(self.objects):
+            if "%" not in obj.name and len(obj.name) <= 100:
+                ids.add(obj.name)  # layout 0003: the folder is named by the id itself
                 continue
-            remove_tree(d)
-            removed += 1
-        return removed
+            try:
+                ids.add(ocfl.read_inventory(obj).id)
+            except (ocfl.OcflError, KeyError):
+                ids.add(obj.name)
+        return ids
+
+    # locks and staging -----------------------------------------------------------------------
+    @contextmanager
+    def record_lock(self, record_id: str, wait: bool = True) -> Iterator[None]:
+        """Hold the record's lock (fcntl, dropped by the kernel if the holder dies)."""
+        with _flock(self.locks / f"{record_id}.lock", wait):
+            yield
 
     @contextmanager
     def commit_lock(self) -> Iterator[None]:
-        """Serialise the commit step (folder rename, index, catalogue) across processes.
+        """Serialise new records' commits (object, index, catalogue) and index rebuilds across
+        processes. Held only for the few milliseconds of a commit."""
+        with _flock(self.root / ".commit.lock", True):
+            yield
 
-        Held only for the few milliseconds of a commit, so two `ingest` runs on one archive
-        interleave their OCR freely but never commit the same record twice. The kernel drops the
-        lock when its holder dies, even by SIGKILL."""
-        with open(self.root / ".commit.lock", "a+b") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    def new_staging(self, record_id: str) -> Path:
+        """A fresh private folder to build a record's files in (returns its `content` folder).
+        A lock held for as long as this process uses it marks it live."""
+        name = f"{record_id}.{uuid.uuid4().hex[:12]}"
+        lock = self.staging / f"{name}.lock"
+        fh = open(lock, "a+b")
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        d = self.staging / name
+        self._held[d] = fh
+        (d / "content").mkdir(parents=True)
+        return d / "content"
+
+    def discard_staging(self, content: Path) -> None:
+        """Remove a staging folder made by `new_staging` and release it."""
+        d = content.parent
+        remove_tree(d)
+        self._release(d)
+
+    def _release(self, d: Path) -> None:
+        fh = self._held.pop(d, None)
+        (self.staging / f"{d.name}.lock").unlink(missing_ok=True)
+        if fh is not None:
+            fh.close()
+
+    def stray_staging(self) -> list[Path]:
+        """Staging folders no live process holds (left by a crash). Transaction folders
+        (txn-<id>) are left to `recover`, which finishes or undoes them under the record lock."""
+        stray = []
+        for d in sorted(self.staging.iterdir()) if self.staging.is_dir() else []:
+            if not d.is_dir() or d.name.startswith("txn-"):
+                continue
+            if d in self._held:
+                continue
             try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                with _flock(self.staging / f"{d.name}.lock", wait=False):
+                    stray.append(d)
+            except RecordBusy:
+                continue
+        return stray
 
-    def commit(self, staging: Path, record_id: str) -> Path:
-        """Write the manifest, fsync everything and move the staged record into place.
+    def pending_transactions(self) -> list[str]:
+        """Record ids with a transaction folder (a change interrupted, or under way)."""
+        return sorted(d.name[4:] for d in self.staging.iterdir()
+                      if d.is_dir() and d.name.startswith("txn-")) if self.staging.is_dir() else []
 
-        An existing folder for the same id (a re-ingest, or what a crash left) is replaced."""
-        write_manifest(staging, record_id)
-        fsync_tree(staging)
+    def clean_staging(self) -> int:
+        """Remove staging folders that no running writer holds."""
+        n = 0
+        for d in self.stray_staging():
+            remove_tree(d)
+            (self.staging / f"{d.name}.lock").unlink(missing_ok=True)
+            n += 1
+        for lock in self.staging.glob("*.lock"):  # a writer killed before its folder existed
+            d = lock.with_suffix("")
+            if not d.exists() and d not in self._held:
+                try:
+                    with _flock(lock, wait=False):
+                        lock.unlink(missing_ok=True)
+                except RecordBusy:
+                    pass
+        return n
+
+    # committing ------------------------------------------------------------------------------
+    def commit_new(self, content: Path, record_id: str, events: list[dict[str, Any]],
+                   message: str, user: str) -> tuple[Path, list[dict[str, Any]]]:
+        """Make the staged record files in `content` (from `new_staging`) a new OCFL object with
+        its first events, fsync it and move it into the storage root by one rename.
+
+        An object already there that cannot be read is set aside in damaged/ (its events are
+        carried over when readable); the caller checks first that no readable one exists."""
+        stage = content.parent / "object"
+        ocfl.stage_object(stage, record_id, content, message, user)
         final = self.record_dir(record_id)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        old = None
+        old_events: list[dict[str, Any]] = []
         if final.exists():
-            old = self.staging / f"{record_id}.{os.getpid()}.old{uuid.uuid4().hex[:8]}"
-            os.rename(final, old)
-        os.rename(staging, final)
+            old_events, _ = ev.read(final)
+            aside = self.root / "damaged" / f"{record_id}.{time.strftime('%Y%m%dT%H%M%S')}"
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(final, aside)
+        stored = ev.write_new(stage, old_events + events)
+        fsync_dir(stage / "logs")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(stage, final)
         fsync_dir(final.parent)
-        if old is not None:
-            remove_tree(old)
-        return final
+        self.on_step("object-renamed")
+        remove_tree(content.parent)
+        self._release(content.parent)
+        return final, stored[len(old_events):]
 
-    def record_ids_on_disk(self) -> set[str]:
-        return {d.name for shard in self.records.iterdir() if shard.is_dir()
-                for d in shard.iterdir() if d.is_dir()}
+    def begin_txn(self, record_id: str) -> Path:
+        """A fresh transaction folder for a change of `record_id` (lock held by the caller);
+        new files are written into its `new/` folder."""
+        txn = self.staging / f"txn-{record_id}"
+        remove_tree(txn)
+        (txn / "new").mkdir(parents=True)
+        return txn
 
-    def verify_record(self, record_id: str) -> list[Problem]:
-        """Re-hash every file in the record's manifest; report missing, altered and unlisted."""
-        rdir = self.record_dir(record_id)
-        if not rdir.is_dir():
-            return [Problem(record_id, "missing", str(rdir), "record folder missing")]
+    def commit_version(self, record_id: str, txn: Path, files: dict[str, Path],
+                       event: dict[str, Any], removed: set[str] | None = None
+                       ) -> dict[str, Any]:
+        """Commit a change of the record as a new OCFL version (the caller holds the record's
+        lock and has written `files`, logical path -> file inside `txn`). Steps: pending event
+        written, version staged and fsynced, renamed into the object (the commit point), root
+        inventory, event appended. Returns the stored event. `finish_txn` ends it once the
+        catalogue and index have followed."""
+        obj = self.record_dir(record_id)
+        prev = ocfl.read_inventory(obj)
+        version = f"v{prev.head_number + 1}"
+        event = {**event, "version": version, "txn": uuid.uuid4().hex}
+        _write_durable(txn / "pending.json", json.dumps({"event": event}).encode())
+        inv = ocfl.stage_version(txn, record_id, prev, files, removed or set(),
+                                 _version_message(event), event.get("actor", ""))
+        fsync_dir(txn)
+        self.on_step("staged")
+        os.rename(txn / version, obj / version)
+        fsync_dir(obj)
+        self.on_step("version-renamed")
+        ocfl.install_root_inventory(obj, inv.head)
+        self.on_step("inventory-written")
+        stored = ev.append(obj, [event])[0]
+        self.on_step("event-appended")
+        return stored
+
+    def finish_txn(self, record_id: str) -> None:
+        remove_tree(self.staging / f"txn-{record_id}")
+
+    def recover(self, record_id: str) -> bool:
+        """Finish or undo what a crash left of a change of this record (lock held by the caller).
+        A version already renamed into the object is finished (root inventory, event); one still
+        in staging is dropped. True when the record changed and its catalogue row and index
+        entry must follow (then call `finish_txn`)."""
+        obj = self.record_dir(record_id)
+        changed = obj.is_dir() and ev.cut_torn_tail(obj)
+        txn = self.staging / f"txn-{record_id}"
+        if not txn.is_dir():
+            return changed
         try:
-            manifest = json.loads((rdir / MANIFEST).read_text())
-        except (OSError, ValueError) as e:
-            return [Problem(record_id, "bad-manifest", str(rdir / MANIFEST), str(e))]
-        problems = []
-        listed = set()
-        for entry in manifest.get("files", []):
-            p = rdir / entry["path"]
-            listed.add(entry["path"])
-            if not p.is_file():
-                problems.append(Problem(record_id, "missing", str(p)))
-            elif p.stat().st_size != entry["size"] or sha256_file(p) != entry["sha256"]:
-                problems.append(Problem(record_id, "altered", str(p), "checksum differs"))
-        for p in rdir.rglob("*"):
-            rel = p.relative_to(rdir).as_posix()
-            if p.is_file() and rel != MANIFEST and rel not in listed:
-                problems.append(Problem(record_id, "unlisted", str(p)))
-        return problems
-
-
-def write_manifest(folder: Path, record_id: str) -> dict:
-    """List every file below `folder` with size and SHA-256 into folder/manifest.json."""
-    files = []
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.name != MANIFEST:
-            files.append({"path": p.relative_to(folder).as_posix(), "size": p.stat().st_size,
-                          "sha256": sha256_file(p)})
-    manifest = {"record_id": record_id, "algorithm": "sha256",
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files}
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    return manifest
-
-
-def read_manifest(folder: Path) -> dict:
-    return json.loads((folder / MANIFEST).read_text())
-
-
-def staging_owner_alive(folder: Path) -> bool:
-    """Whether the process that made staging folder `<id>.<pid>.<tag>` is still running
-    (this process counts as running)."""
-    parts = folder.name.split(".")
-    pid = int(parts[1]) if len(parts) >= 3 and parts[1].isdigit() else 0
-    return bool(pid) and (pid == os.getpid() or _alive(pid))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+            event = json.loads((txn / "pending.json").read_bytes())["event"]
+        except (OSError, ValueError, KeyError):
+            event = None
+        if event is None or not (obj / event["version"]).is_dir():
+            self.finish_txn(record_id)  # never reached the commit point: the old state stays
+            return changed
+        # the version was renamed in: the root inventory and the event follow it (only here,
+        # where a transaction says so, is a root inventory older than the last version mended)
+        ocfl.recover(obj)
+        logged, _ = ev.read(obj)
+        if not any(e.get("txn") == event["txn"] for e in logged):
+            ev.append(obj, [event])
         return True
-    return True
+
+
+def _version_message(event: dict[str, Any]) -> str:
+    d = event.get("detail") or {}
+    what = {k: d[k] for k in ("field", "dossier") if k in d}
+    return f"{event.get('action')} {json.dumps(what, ensure_ascii=False)}" if what else \
+        str(event.get("action"))
+
+
+def _write_durable(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+@contextmanager
+def _flock(path: Path, wait: bool) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as e:
+            raise RecordBusy(str(path)) from e
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+

@@ -1,8 +1,8 @@
 """BagIt export (RFC 8493): records packed for transfer to a historical archive.
 
-The bag's payload holds, per record, its folder exactly as archived (originals, PDF/A, text,
-metadata.json, manifest.json) plus `history.json`, the record's events (who, when, what,
-outcome) in the spirit of PREMIS. `records.csv` at the payload root lists every record with its
+The bag's payload holds, per record, its folder exactly as archived (its OCFL object: every
+version of originals, PDF/A, text and metadata.json, the inventory, the event log) plus
+`history.json`, the record's events (who, when, what, outcome) in the spirit of PREMIS. `records.csv` at the payload root lists every record with its
 key fields and archive metadata (fonds, box, ...). The `bagit` library writes SHA-256 and
 SHA-512 payload manifests; the bag is validated before it is moved into place, so OUT is either
 a complete, valid bag or absent.
@@ -20,7 +20,6 @@ from typing import Any, Iterable
 
 import bagit
 
-from storage.archive import MANIFEST
 from storage.files import fsync_tree, remove_tree, sha256_file
 
 KEY_FIELDS = ("number", "issued_date", "doc_type", "issuer", "subject")
@@ -109,7 +108,7 @@ def copy_problems(copy: Path, digests: dict[str, str]) -> list[str]:
                 if not (copy / path).is_file() or sha256_file(copy / path) != digest]
     for p in sorted(copy.rglob("*")):
         rel = p.relative_to(copy).as_posix()
-        if (p.is_file() or p.is_symlink()) and rel not in digests and rel != MANIFEST:
+        if (p.is_file() or p.is_symlink()) and rel not in digests:
             problems.append(f"{rel} not listed")
     return problems
 

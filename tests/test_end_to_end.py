@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import unicodedata
 
+from storage.archive import Archive
 from conftest import preflight_1b, run_cli
 
 
@@ -27,8 +28,7 @@ def test_ingest_pdfa1b_text_layer_and_search(tmp_path, decision_page):
     text = unicodedata.normalize("NFC", _pdftotext(pdf))
     for word in ("QUYẾT", "ĐỊNH", "Nguyễn", "Văn", "quyền", "đất", "Điều", "038085001234"):
         assert word in text, f"{word!r} missing from the PDF text layer"
-    stored = (archive / "records" / out["record_id"][:2] / out["record_id"] / "pages" /
-              "p0001.txt").read_text()
+    stored = Archive(archive, create=False).file(out["record_id"], "pages/p0001.txt").read_text()
     # same words, diacritics intact (pdftotext may order the two header columns differently)
     assert sorted(unicodedata.normalize("NFC", stored).split()) == sorted(text.split())
 

@@ -87,7 +87,7 @@ def test_readme_first_command_runs_from_the_folder_above_a_clone(tmp_path):
     assert outs[0].stdout.count("stored") == 2, outs[0].stdout  # the sample's two documents
     assert "1 record(s)" in outs[1].stdout, outs[1].stdout
     archive = Path(ingest[ingest.index("--archive") + 1])
-    assert not archive.is_absolute() and (tmp_path / archive / "records").is_dir()
+    assert not archive.is_absolute() and (tmp_path / archive / "objects").is_dir()
 
 
 def table_commands() -> list[str]:

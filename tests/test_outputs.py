@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import run_cli
 from storage.bag import BagRecord, copy_problems, validate_bag, write_bag
-from test_verify import _rdir, archive, stored_archive  # noqa: F401 (fixtures)
+from test_verify import _files, archive, stored_archive  # noqa: F401 (fixtures)
 
 
 def _export(ar, out, *extra):
@@ -15,7 +15,7 @@ def _export(ar, out, *extra):
 
 def test_bag_refuses_a_record_that_fails_verify(archive, tmp_path):
     ar, ids = archive
-    page = _rdir(ar, ids[1]) / "pages" / "p0001.txt"
+    page = _files(ar, ids[1])["pages/p0001.txt"]
     page.write_text(page.read_text() + "x")  # a flipped byte the manifest knows nothing of
     out = tmp_path / "bag"
     res = _export(ar, out, "--format", "bagit")
@@ -78,7 +78,7 @@ def test_export_into_the_archive_is_refused_even_with_force(archive):
     for extra in ((), ("--force",)):
         res = _export(ar, catalogue, "--format", "csv", *extra)
         assert res.code == 2 and "inside the archive" in res.output
-        res = _export(ar, Path(ar) / "records" / "new.jsonl", *extra)
+        res = _export(ar, Path(ar) / "objects" / "new.jsonl", *extra)
         assert res.code == 2
     assert catalogue.read_bytes() == before
     assert run_cli("verify", "--archive", str(ar)).code == 0

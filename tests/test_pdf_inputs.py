@@ -55,7 +55,7 @@ def test_scanned_and_born_digital_pdfs(tmp_path):
     assert outs["digital.pdf"]["text_paths"] == {"text-layer": 2}
     rid = outs["digital.pdf"]["record_id"]
     shown = run_cli("show", rid, "--archive", str(tmp_path / "a"), "--json").objects()[0]
-    stored = Path(shown["record_dir"]) / "original" / "digital.pdf"
+    stored = Path(shown["files"]["original/digital.pdf"])
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == before
-    text = (Path(shown["record_dir"]) / "pages" / "p0001.txt").read_text()
+    text = Path(shown["files"]["pages/p0001.txt"]).read_text()
     assert "từ0" in text and "từ59" in text

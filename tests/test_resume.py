@@ -25,16 +25,19 @@ def _verify_ok(ar: Path) -> dict:
 
 
 def test_sigkill_at_random_points_then_resume(tmp_path):
-    """A few kills here; `scripts/crash_test.py --kills 50` is the full measurement."""
+    """A few kills here (ingest and set); `scripts/crash_test.py --kills 100` is the full
+    measurement over ingest, set, link and reindex."""
     out = subprocess.run([sys.executable, "scripts/crash_test.py", "--kills", "3", "--docs", "2",
-                          "--kills-per-round", "3", "--max-wait", "4", "--jobs", "2",
+                          "--mix", "ingest=2,set=1", "--max-wait", "4", "--jobs", "2",
                           "--workdir", str(tmp_path), "--json", "--seed", "7"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=240)
+                         cwd=ROOT, capture_output=True, text=True, timeout=400)
     totals = json.loads(out.stdout.strip().splitlines()[-1])
     assert out.returncode == 0, (totals, out.stderr[-2000:])
     assert totals["kills"] == 3 and totals["documents_stored"] == totals["documents_expected"]
     assert totals["missing"] == totals["duplicates"] == totals["orphans"] == 0
-    assert totals["verify_problems"] == 0
+    assert totals["updates_lost"] == totals["inconsistencies"] == totals["verify_problems"] == 0
+    assert totals["search_failures"] == 0 and totals["searches"] > 0
+    assert totals["rebuild_events"][0] == totals["rebuild_events"][1] > 0
 
 
 def test_two_ingests_at_once_finish_consistently(tmp_path):

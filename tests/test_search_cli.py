@@ -2,6 +2,7 @@
 text output and the same hit shape in --json (the index is filled directly, no OCR needed)."""
 from indexer.base import IndexDoc, IndexPage
 from indexer.registry import open_backend
+from storage.archive import Archive
 from storage.catalogue import Catalogue
 
 from conftest import run_cli
@@ -20,8 +21,8 @@ DOCS = [
 
 def _archive(tmp_path):
     archive = tmp_path / "archive"
-    archive.mkdir()
-    Catalogue(archive / "catalogue.sqlite3").close()  # what makes the folder an archive
+    Archive(archive)  # its OCFL storage root is what makes the folder an archive
+    Catalogue(archive / "catalogue.sqlite3").close()
     ix = open_backend("embedded", archive)
     ix.upsert(DOCS)
     ix.close()

@@ -89,7 +89,7 @@ def test_zip_holds_the_package_folder(archive, tmp_path):
 
 
 def test_record_failing_fixity_is_refused(archive, tmp_path):
-    pdf = next(archive.glob("records/*/*/document.pdf"))
+    pdf = next(archive.glob("objects/*/*/*/*/v1/content/document.pdf"))
     data = pdf.read_bytes()
     try:
         pdf.write_bytes(data[:-10] + b"0123456789")

@@ -10,6 +10,7 @@ import pytest
 
 from archive_helpers import small_doc
 from conftest import run_cli
+from storage.archive import Archive
 from storage.bag import validate_bag
 
 
@@ -38,7 +39,12 @@ def _verify(ar, *extra):
 
 
 def _rdir(ar, rid):
-    return ar / "records" / rid[:2] / rid
+    return Archive(ar, create=False).record_dir(rid)
+
+
+def _files(ar, rid):
+    """The record's current files (logical path -> file), through its OCFL inventory."""
+    return Archive(ar, create=False).current_files(rid)
 
 
 def test_clean_archive_verifies_and_records_an_event(archive):
@@ -53,39 +59,43 @@ def test_clean_archive_verifies_and_records_an_event(archive):
 
 def test_altered_missing_and_bad_pdf_are_reported(archive):
     ar, ids = archive
-    rdir = _rdir(ar, ids[0])
-    (rdir / "pages" / "p0001.txt").write_text("tampered\n")
-    next((rdir / "original").iterdir()).unlink()
-    pdf = rdir / "document.pdf"
+    files = _files(ar, ids[0])
+    files["pages/p0001.txt"].write_text("tampered\n")
+    next(f for lp, f in files.items() if lp.startswith("original/")).unlink()
+    pdf = files["document.pdf"]
     pdf.write_bytes(pdf.read_bytes()[:-200])  # truncated
     code, report = _verify(ar)
     assert code == 1 and not report["ok"]
     kinds = {p["kind"] for p in report["problems"]}
-    assert {"altered", "missing", "bad-pdf"} <= kinds
+    assert {"altered", "missing", "bad-pdf"} <= kinds, kinds
     assert all(p["record_id"] == ids[0] for p in report["problems"])
     access = run_cli("show", ids[0], "--archive", str(ar), "--json").objects()[0]["access"]
     assert access[-1]["action"] == "verified" and access[-1]["outcome"] == "failure"
 
 
-def test_orphans_rows_without_folder_and_stray_staging(archive):
+def test_rows_without_record_records_without_row_and_stray_staging(archive):
     ar, ids = archive
-    shutil.move(str(_rdir(ar, ids[0])), str(ar / "moved"))
-    shutil.copytree(ar / "moved", _rdir(ar, "ffff000011112222"))
+    shutil.rmtree(_rdir(ar, ids[0]))
+    db = sqlite3.connect(ar / "catalogue.sqlite3")
+    db.execute("DELETE FROM records WHERE id=?", (ids[1],))
+    db.commit()
+    db.close()
     (ar / "staging" / "eeee.999999999.abcd1234").mkdir()
     code, report = _verify(ar)
     kinds = sorted(p["kind"] for p in report["problems"])
-    assert code == 1 and kinds == ["no-folder", "orphaned", "stray-staging"]
+    assert code == 1 and kinds == ["index-extra", "no-folder", "not-catalogued", "stray-staging"]
     text = run_cli("verify", "--archive", str(ar))
-    assert "orphaned" in text.output and "3 problem(s)" in text.output
+    assert "not-catalogued" in text.output and "4 problem(s)" in text.output
+    assert "repair: digitize repair" in text.output
 
 
-def test_damaged_manifest_and_sample(archive):
+def test_damaged_inventory_and_sample(archive):
     ar, ids = archive
-    (_rdir(ar, ids[1]) / "manifest.json").write_text("{not json")
+    (_rdir(ar, ids[1]) / "inventory.json").write_text("{not json")
     code, report = _verify(ar, "--sample", "1")
     assert report["records_checked"] == 1
     code, report = _verify(ar)
-    assert code == 1 and [p["kind"] for p in report["problems"]] == ["bad-manifest"]
+    assert code == 1 and [p["kind"] for p in report["problems"]] == ["bad-inventory"]
 
 
 def test_missing_archive_is_not_found(tmp_path):
@@ -111,7 +121,7 @@ def test_export_bagit_validates_and_carries_history(archive, tmp_path):
     assert validate_bag(out) is None
     for rid in ids:
         rec = out / "data" / "records" / rid
-        assert (rec / "document.pdf").is_file() and (rec / "manifest.json").is_file()
+        assert (rec / "inventory.json").is_file() and (rec / "v1" / "content").is_dir()
         history = json.loads((rec / "history.json").read_text())
         assert history[0]["action"] == "ingested"
     rows = list(csv.DictReader(open(out / "data" / "records.csv", encoding="utf-8")))
@@ -120,6 +130,8 @@ def test_export_bagit_validates_and_carries_history(archive, tmp_path):
     assert (out / "manifest-sha256.txt").is_file()
     db = sqlite3.connect(ar / "catalogue.sqlite3")
     assert db.execute("SELECT count(*) FROM events WHERE action='exported'").fetchone()[0] == 2
+    for rid in ids:  # the export is in each record's own event log too
+        assert "exported" in (_rdir(ar, rid) / "logs" / "events.jsonl").read_text()
     # a damaged bag no longer validates; an existing OUT is refused
     next((out / "data" / "records").rglob("*.txt")).write_text("changed")
     assert validate_bag(out) is not None
