@@ -36,8 +36,9 @@ def check_index(store: Store, report: VerifyReport) -> None:
                        f"holds {len(cat_ids)} record(s)")
         return
     idx = store._open_index()
-    if getattr(idx, "outdated", None):
-        report.add("", "no-index", where, f"the search index {idx.outdated}")
+    outdated = getattr(idx, "outdated", None)
+    if outdated:
+        report.add("", "no-index", where, f"the search index {outdated}")
         return
     indexed = idx.record_ids()
     for rid in sorted(cat_ids - indexed):

@@ -85,8 +85,9 @@ class Store:
     def index(self) -> SearchBackend:
         """The search backend, opened on first use. An outdated index raises (run `reindex`)."""
         idx = self._open_index()
-        if getattr(idx, "outdated", None):
-            raise BackendError(f"the search index {idx.outdated}: run `digitize reindex`")
+        outdated = getattr(idx, "outdated", None)
+        if outdated:
+            raise BackendError(f"the search index {outdated}: run `digitize reindex`")
         return idx
 
     def _open_index(self) -> SearchBackend:
@@ -155,7 +156,7 @@ class Store:
         idx = self._open_index()
         with self.archive.commit_lock():
             self.archive.on_step("reindex-start")
-            idx.rebuild(counted())  # type: ignore[attr-defined]
+            idx.rebuild(counted())
             self.archive.on_step("reindex-done")
         return n
 

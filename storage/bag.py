@@ -2,8 +2,9 @@
 
 The bag's payload holds, per record, its folder exactly as archived (its OCFL object: every
 version of originals, PDF/A, text and metadata.json, the inventory, the event log) plus
-`history.json`, the record's events (who, when, what, outcome) in the spirit of PREMIS. `records.csv` at the payload root lists every record with its
-key fields and archive metadata (fonds, box, ...). The `bagit` library writes SHA-256 and
+`history.json`, the record's events (who, when, what, outcome) in the spirit of PREMIS.
+`records.csv` at the payload root lists every record with its key fields and archive metadata
+(fonds, box, ...). The `bagit` library writes SHA-256 and
 SHA-512 payload manifests; the bag is validated before it is moved into place, so OUT is either
 a complete, valid bag or absent.
 """

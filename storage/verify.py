@@ -154,9 +154,9 @@ def verify_record(archive: Archive, record_id: str, report: VerifyReport,
     if pdf is None:
         report.add(record_id, "missing", str(obj / "document.pdf"), "no document.pdf")
     elif pdf.is_file():
-        why = check_pdf(pdf, str(doc.get("pdfa") or ""))
-        if why:
-            report.add(record_id, "bad-pdf", str(pdf), why)
+        bad = check_pdf(pdf, str(doc.get("pdfa") or ""))
+        if bad:
+            report.add(record_id, "bad-pdf", str(pdf), bad)
     return doc, events
 
 
