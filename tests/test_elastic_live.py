@@ -37,9 +37,10 @@ def digitize(*args: str, env: dict | None = None, timeout: float = 600
 # ---- no node needed ------------------------------------------------------------------------
 
 def _archive(folder: Path) -> str:
-    """An empty archive (its catalogue), without ingesting anything."""
+    """An empty archive (its OCFL storage root and catalogue), without ingesting anything."""
+    from storage.archive import Archive
     from storage.catalogue import Catalogue
-    folder.mkdir(parents=True)
+    Archive(folder)
     Catalogue(folder / "catalogue.sqlite3").close()
     return str(folder)
 
