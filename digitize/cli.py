@@ -48,6 +48,49 @@ def _dossier_code(ctx: click.Context, param: click.Parameter, value: str | None)
     return code
 
 
+def _sign_options(f):
+    """The options that name the agency's key and what its signature says (sign, ingest)."""
+    opts = [
+        click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="The agency's PKCS#12 key file; its password from "
+                          "$DIGITIZE_SIGN_PASSWORD or a prompt (never a flag)."),
+        click.option("--pkcs11-module", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Sign with a PKCS#11 token (USB key): the token's library; its PIN "
+                          "from $DIGITIZE_SIGN_PIN or a prompt."),
+        click.option("--token-label", help="The PKCS#11 token's label."),
+        click.option("--key-label", help="The label of the key and certificate on the token."),
+        click.option("--agency", help="The agency's name, printed on the signature."),
+        click.option("--tsa", "tsa_url", help="A time-stamp authority's URL: PAdES B-T."),
+        click.option("--long-term", is_flag=True,
+                     help="Embed revocation data (PAdES B-LT); it must be fetchable."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _sign_settings(key_file, pkcs11_module, token_label, key_label, agency, tsa_url, long_term):
+    """SignOptions from the flags; the password or PIN from the environment or a prompt."""
+    from digitize.signing import SignOptions
+    password = pin = None
+    if key_file:
+        pw = os.environ.get("DIGITIZE_SIGN_PASSWORD")
+        if pw is None:
+            pw = click.prompt(f"password of {key_file}", hide_input=True, err=True)
+        password = pw.encode()
+    if pkcs11_module:
+        pin = os.environ.get("DIGITIZE_SIGN_PIN") or click.prompt(
+            f"PIN of token {token_label}", hide_input=True, err=True)
+    return SignOptions(key_file, password, pkcs11_module, token_label, key_label, pin,
+                       agency or "", tsa_url, long_term)
+
+
+def _trust_paths(trust: tuple[Path, ...]) -> list[Path] | None:
+    env = os.environ.get("DIGITIZE_TRUST")
+    paths = list(trust) + [Path(p) for p in (env.split(os.pathsep) if env else []) if p]
+    return paths or None
+
+
 def _emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -120,9 +163,13 @@ def main() -> None:
               help="Follow symbolic links inside the folders given even where they lead out of "
                    "them (default: such links are skipped, each named).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per document.")
+@click.option("--sign", "sign", is_flag=True,
+              help="Sign each stored record's PDF/A with the agency's key (see digitize sign).")
+@_sign_options
 @backend_options
 def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json,
-           follow_symlinks, **backend):
+           follow_symlinks, sign, key_file, pkcs11_module, token_label, key_label, agency,
+           tsa_url, long_term, **backend):
     """Ingest scans (PNG, JPEG, TIFF, PDF; files or folders) into the archive.
 
     A PDF or multi-page TIFF is one document; images named NAME_p1.png, NAME_p2.png ... in one
@@ -137,9 +184,13 @@ def ingest(paths, archive, manifest, report, dossier, jobs, pdfa, lang, as_json,
     settings = from_env(archive=archive, dossier=dossier, jobs=jobs, pdfa=pdfa, lang=lang,
                         **backend)
     failed = unindexed = 0
+    signer = None
+    if sign:  # the key is loaded (and checked) before anything is ingested
+        signer = service.signer(_sign_settings(key_file, pkcs11_module, token_label, key_label,
+                                               agency, tsa_url, long_term))
     with present.progress_bar(enabled=not as_json or sys.stderr.isatty()) as bar:
         outcomes = service.ingest_batch(settings, list(paths), manifest, bar,
-                                           follow_symlinks)  # checks inputs
+                                        follow_symlinks, signer)  # checks inputs
         with service.batch_report(report) as rep:
             for out in outcomes:
                 failed += out.status == "failed"
@@ -368,12 +419,16 @@ def dossier(code, archive, as_json):
 @click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
 @click.option("--sample", type=click.IntRange(1), help="Re-hash only N random records.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(archive, sample, as_json):
-    """Check every layer: each record's files and event log (fixity), the catalogue against the
-    records, the index against the catalogue. Each problem says how to repair it (`digitize
-    repair` does what needs no person). Exit status 1 if any problem is found."""
+@click.option("--trust", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
+              help="Trusted CA certificates (PEM or DER) for the signatures; repeat for more "
+                   "(also $DIGITIZE_TRUST, paths separated by ':').")
+def verify(archive, sample, as_json, trust):
+    """Check every layer: each record's files and event log (fixity), the signatures of signed
+    copies and of originals that arrived signed (bytes intact, valid, chain to --trust), the
+    catalogue against the records, the index against the catalogue. Each problem says how to
+    repair it (`digitize repair` does what needs no person). Exit status 1 on any problem."""
     from storage.verify import format_report
-    report = service.verify(from_env(archive=archive), sample)
+    report = service.verify(from_env(archive=archive), sample, _trust_paths(trust))
     if as_json:
         _emit_json(report.to_dict())
     else:
@@ -529,6 +584,43 @@ def user_remove(name, archive):
     """Remove an account (its entries in the access log stay)."""
     service.remove_user(from_env(archive=archive), name)
     click.echo(f"account {name} removed", err=True)
+
+
+@main.command()
+@click.argument("record_ids", nargs=-1)
+@click.option("--dossier", callback=_dossier_code, help="Sign every record of this dossier.")
+@click.option("--all-unsigned", is_flag=True, help="Sign every record not signed yet.")
+@_sign_options
+@click.option("--archive", type=click.Path(path_type=Path), help=ARCHIVE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per record.")
+def sign(record_ids, dossier, all_unsigned, key_file, pkcs11_module, token_label, key_label,
+         agency, tsa_url, long_term, archive, as_json):
+    """Sign records' PDF/A with the agency's digital signature (PAdES; Decree 30/2020 art. 25-26:
+    the signed copy of a scan has the value of the original).
+
+    \b
+    The signature is an incremental update of the PDF/A (still PDF/A), visible at the top right
+    of the first page as Circular 05/2025 asks: the agency's name and the signing time. The
+    signed copy (document.signed.pdf) joins the record as a new version, with a "signed" event
+    naming the certificate. A record already signed is refused, and so is a certificate that
+    has expired or is not yet valid. Exit status 1 if any record could not be signed.
+    """
+    if not (record_ids or dossier or all_unsigned):
+        raise click.UsageError("name RECORD_IDs, --dossier CODE or --all-unsigned")
+    opts = _sign_settings(key_file, pkcs11_module, token_label, key_label, agency, tsa_url,
+                          long_term)
+    failed = 0
+    for out in service.sign(from_env(archive=archive), list(record_ids), dossier, all_unsigned,
+                            opts):
+        failed += bool(out.get("error"))
+        if as_json:
+            _emit_json(out)
+        elif out.get("error"):
+            click.echo(f"FAILED    {out['record_id']}  {out['error']}", err=True)
+        else:
+            click.echo(f"signed    {out['record_id']}  {out['subject']}  {out['signing_time']}"
+                       f"  ({out['level']})")
+    sys.exit(EXIT_FAILED_ITEMS if failed else EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def check_index(store: Store, report: VerifyReport) -> None:
 
 
 def verify(settings: Settings, sample: int | None = None, record_events: bool = True,
-           check_pdf: PdfCheck = check_pdfa_bytes) -> VerifyReport:
+           check_pdf: PdfCheck = check_pdfa_bytes, trust: list[Path] | None = None
+           ) -> VerifyReport:
     """Check every layer; each checked record gets a "verified" event (kept apart from its
     curation history)."""
     archive = Archive(settings.archive, create=False)
@@ -71,21 +72,55 @@ def verify(settings: Settings, sample: int | None = None, record_events: bool = 
         raise NotFound(f"no archive at {settings.archive}")
     store = _open_or_none(settings)
     try:
+        signed: list[tuple[str, str, str, str]] = []
+
         def note(rid: str, problems: list) -> None:
+            extra = signature_findings(archive, rid, trust)  # signed copy and signed originals
+            signed.extend((rid, *f) for f in extra)
             if record_events and store is not None:
                 try:
-                    store.add_event(rid, "verified", "failure" if problems else "success",
-                                    {"problems": [f"{p.kind}: {p.path}" for p in problems][:20]})
+                    store.add_event(rid, "verified", "failure" if problems or extra else "success",
+                                    {"problems": ([f"{p.kind}: {p.path}" for p in problems]
+                                                 + [f"{k}: {p}" for k, p, _ in extra])[:20]})
                 except (OSError, NoRecord, ocfl.OcflError):
                     pass
         report = verify_archive(archive, store.catalogue if store else None, sample,
                                 check_pdf=check_pdf, on_record=note)
+        for rid, kind, path, detail in signed:
+            report.add(rid, kind, path, detail)
         if store is not None:
             check_index(store, report)
         return report
     finally:
         if store is not None:
             store.close()
+
+
+def signature_findings(archive: Archive, record_id: str, trust: list[Path] | None
+                       ) -> list[tuple[str, str, str]]:
+    """(kind, path, detail) for each signature problem of a record: its signed copy (bytes
+    intact, valid, trusted when a trust store is given) and the originals that arrived signed
+    and validated at ingest but no longer do."""
+    from digitize.signing import SIGNED_PDF, signature_problems
+    try:
+        files = archive.current_files(record_id)
+    except (OSError, NoRecord, ocfl.OcflError, ValueError, KeyError):
+        return []  # the record layer reports the damage
+    out = []
+    if SIGNED_PDF in files:
+        out += [("bad-signature", str(files[SIGNED_PDF]), why)
+                for why in signature_problems(files[SIGNED_PDF], trust)]
+    try:
+        doc = archive.read_metadata(record_id)
+    except (OSError, ValueError, KeyError, NoRecord, ocfl.OcflError):
+        return out
+    for f in doc.get("source_files") or []:
+        was_valid = [s for s in f.get("signatures") or [] if s.get("valid")]
+        path = files.get(f"original/{f.get('name')}")
+        if was_valid and path is not None:
+            out += [("original-signature", str(path), why)
+                    for why in signature_problems(path, trust)]
+    return out
 
 
 def _open_or_none(settings: Settings) -> Store | None:

@@ -28,6 +28,7 @@ from digitize.fields import extract_fields
 from digitize.fields.lexicon import compounds
 from digitize.fields.mend import mend_document
 from digitize.fields.model import Field
+from digitize.signing import original_signatures
 from digitize.worker import (PageDone, PageTask, init_worker, process_page, start_forkserver,
                              started)
 from ocr.engine import EngineSettings, OcrEngine, make_engine
@@ -64,6 +65,7 @@ class DocOutcome:
     seconds: float = 0.0
     duplicate_of: str | None = None  # a stored re-scan: the record it probably duplicates
     indexed: bool = True  # False: stored, but the search backend was unavailable
+    signature: dict[str, Any] | None = None  # ingest --sign: the agency's signature added
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -302,6 +304,10 @@ class Ingestor:
         for t in texts:
             methods[t.method] = methods.get(t.method, 0) + 1
         files = p.originals.result()
+        for f in files:  # an original that arrived signed: its signatures, checked now
+            sigs = original_signatures(p.staging / "original" / f["name"])
+            if sigs is not None:
+                f["signatures"] = sigs
         archive_metadata = getattr(p.doc, "archive_metadata", None)  # set by batch manifests
         doc: dict[str, Any] = {
             "schema": rec.SCHEMA_VERSION, "id": p.record_id, "name": p.doc.name,

@@ -309,12 +309,14 @@ def check_lang(lang: str) -> None:
 # batches, fixity, transfer and watching ------------------------------------------------------
 def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = None,
                  bar: Progress | None = None,
-                 follow_symlinks: bool = False) -> Iterator[DocOutcome]:
+                 follow_symlinks: bool = False, sign_with: tuple | None = None
+                 ) -> Iterator[DocOutcome]:
     """`ingest` over folders/files and/or a batch manifest CSV (see digitize.batch). The
     inputs and the OCR model are checked now, before anything is opened or started: a model
     that is not installed is BadUsage, paths holding nothing to ingest NotFound. The documents
     are ingested as the returned iterator is consumed. Symbolic links inside the folders given
-    are followed out of them only with `follow_symlinks`."""
+    are followed out of them only with `follow_symlinks`. `sign_with` (service.signer's key and
+    options): each stored record is signed right after it is stored."""
     from digitize.batch import ManifestError, load_manifest
     from digitize.pipeline import DocOutcome
     from digitize.discover import discover, show_path
@@ -345,23 +347,30 @@ def ingest_batch(settings: Settings, paths: list[Path], manifest: Path | None = 
         if missing:
             raise DigitizeError(f"cannot read PDFs: {', '.join(missing)} not installed; run "
                                 "scripts/setup.sh")
-    return _ingest(settings, docs, failed, bar)
+    return _ingest(settings, docs, failed, bar, sign_with)
 
 
 def _ingest(settings: Settings, docs: list, failed: list[DocOutcome],
-            bar: Progress | None) -> Iterator[DocOutcome]:
+            bar: Progress | None, sign_with: tuple | None = None) -> Iterator[DocOutcome]:
     from digitize.pipeline import Ingestor
     with open_store(settings, create=True) as store:
         ing = Ingestor(store, on_page=bar.update if bar else None,
                        on_total=bar.set_total if bar else None)
-        yield from ing.run_documents(docs, failed)
+        for out in ing.run_documents(docs, failed):
+            if sign_with is not None and out.status == "stored" and out.record_id:
+                res = sign_one(store, out.record_id, *sign_with)
+                if res.get("error"):  # the record is kept; `digitize sign` can try again
+                    out.status, out.error = "failed", f"stored, not signed: {res['error']}"
+                else:
+                    out.signature = res
+            yield out
 
 
-def verify(settings: Settings, sample: int | None = None):
+def verify(settings: Settings, sample: int | None = None, trust: list[Path] | None = None):
     """Check every layer: records (fixity, event logs), catalogue against records, index
     against catalogue; each problem says how to repair it."""
     from digitize.integrity import verify as verify_layers
-    return verify_layers(settings, sample, check_pdf=_check_pdf)
+    return verify_layers(settings, sample, check_pdf=_check_pdf, trust=trust)
 
 
 def repair(settings: Settings):
@@ -532,3 +541,36 @@ def remove_user(settings: Settings, name: str) -> None:
             raise NotFound(f"no account {name!r}")
     finally:
         users.close()
+
+
+# signatures -----------------------------------------------------------------------------------
+def signer(opts) -> tuple[Any, Any]:
+    """The loaded key and the options (digitize.signing.SignOptions), checked before any work."""
+    from digitize.signing import load_key
+    if not (opts.agency or "").strip():
+        raise BadUsage("--agency: the agency's name is printed on the signature")
+    return load_key(opts), opts
+
+
+def sign(settings: Settings, record_ids: list[str], dossier: str | None, all_unsigned: bool,
+         opts) -> Iterator[dict[str, Any]]:
+    """Sign the chosen records, one transaction each; yields one outcome per record (a record
+    that cannot be signed gets its error and the batch goes on)."""
+    from digitize.signing import unsigned_records
+    key, opts = signer(opts)
+    with open_store(settings) as store:
+        chosen = _selection(store, record_ids, dossier) or []
+        if all_unsigned:
+            chosen += [r for r in unsigned_records(store) if r not in chosen]
+        if not chosen:
+            raise NotFound("no record to sign")
+        for rid in chosen:
+            yield sign_one(store, rid, key, opts)
+
+
+def sign_one(store: Store, record_id: str, key, opts) -> dict[str, Any]:
+    from digitize.signing import sign_record
+    try:
+        return {"record_id": record_id, **sign_record(store, record_id, key, opts)}
+    except DigitizeError as e:
+        return {"record_id": record_id, "error": str(e)}

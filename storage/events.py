@@ -20,7 +20,7 @@ from typing import Any
 LOG = "logs/events.jsonl"
 # events that change the record (and make a new OCFL version), shown as its curation history;
 # the others (verified, exported, ...) are kept but shown apart
-CURATION = {"ingested", "corrected", "linked", "unlinked", "migrated", "reingested"}
+CURATION = {"ingested", "corrected", "linked", "unlinked", "migrated", "reingested", "signed"}
 
 
 def new_event(action: str, detail: dict[str, Any] | None = None, actor: str = "",

@@ -227,7 +227,7 @@ def signature_fields(pdf: Path) -> list[str]:
     with open(pdf, "rb") as f:
         try:
             r = PdfFileReader(f, strict=False)
-            return [s.field_name for s in r.embedded_signatures]
+            return [str(s.field_name) for s in r.embedded_signatures]
         except Exception as e:  # a PDF pyHanko cannot parse
             raise SigningError(f"{pdf}: cannot read the PDF's signatures: {e}") from None
 
@@ -335,7 +335,8 @@ def _check_one(sig, roots, validation_context) -> SignatureCheck:
     from pyhanko.sign.validation import validate_pdf_signature
 
     cert = sig.signer_cert
-    subject = cert.subject.human_friendly if cert is not None else "?"
+    name = str(sig.field_name)  # a pyHanko string object that holds the open file: plain str
+    subject = str(cert.subject.human_friendly) if cert is not None else "?"
     serial = format(cert.serial_number, "X") if cert is not None else "?"
     vc = validation_context(trust_roots=roots or None, allow_fetching=False,
                             revocation_mode="soft-fail") if roots else \
@@ -343,7 +344,7 @@ def _check_one(sig, roots, validation_context) -> SignatureCheck:
     try:
         st = validate_pdf_signature(sig, vc)
     except Exception as e:  # malformed signature dictionaries and CMS blobs
-        return SignatureCheck(sig.field_name, subject, serial, None, False, False, False, False,
+        return SignatureCheck(name, subject, serial, None, False, False, False, False,
                               False, f"cannot be checked: {e}")
     when = st.signer_reported_dt
     ts = st.timestamp_validity
@@ -360,7 +361,7 @@ def _check_one(sig, roots, validation_context) -> SignatureCheck:
         problem = "the signature does not match the signed bytes"
     elif not whole:
         problem = "content was changed after signing"
-    return SignatureCheck(sig.field_name, subject, serial, signing_time, bool(st.intact),
+    return SignatureCheck(name, subject, serial, signing_time, bool(st.intact),
                           bool(st.valid), bool(st.trusted), whole, ts is not None, problem)
 
 

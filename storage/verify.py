@@ -33,6 +33,10 @@ from storage.catalogue import Catalogue, corrections_of, links_of
 PdfCheck = Callable[[Path, str], "str | None"]
 
 REPAIR = {
+    "bad-signature": "the signed copy changed after signing or no longer validates: restore "
+                     "it from a backup (a person must look), or check the trust store given",
+    "original-signature": "an original that arrived signed no longer validates (changed, or its "
+                          "certificate not trusted): a person must look",
     "missing": "restore the record's folder from a backup, or ingest its originals again",
     "altered": "restore the file from a backup (a person must look: the record is not changed "
                "meanwhile)",
