@@ -100,3 +100,23 @@ def test_signed_original_is_described_and_checked(pki, tmp_path):
     assert sig["valid"] and sig["intact"] and "Thử Nghiệm" in sig["subject"]
     code, out = cli("verify", "--archive", tmp_path / "ar", "--trust", pki.ca_pem)
     assert code == 0, out
+
+
+def test_tt05_package_hands_over_the_signed_copy(pki, tmp_path):
+    from storage.tt05 import validate_package
+    ar = tmp_path / "ar"
+    code, out = cli("ingest", small_doc(tmp_path / "d.png", 34), "--archive", ar, "--jobs", "1",
+                    "--json", "--sign", "--key", pki.p12, "--agency", AGENCY)
+    assert code == 0, out
+    rid = json.loads(out.splitlines()[-1])["record_id"]
+    code, out = cli("export", tmp_path / "pkg", "--format", "tt05", "--record", rid,
+                    "--archive", ar, "--file-code", "H55.01.2025.09", "--title", "Hồ sơ ký số",
+                    "--retention", "01", "--access", "01", "--paper-code", "H55.K1.09",
+                    "--sheets", "1")
+    assert code == 0, out
+    [pkg] = list((tmp_path / "pkg").iterdir())
+    assert validate_package(pkg) == []
+    premis = (pkg / "metadata/preservation/PREMIS.xml").read_text(encoding="utf-8")
+    assert "(signed)" in premis and "digital signature generation" in premis
+    [pdf] = list((pkg / "representations/rep1/data").iterdir())
+    assert b"/ByteRange" in pdf.read_bytes()
