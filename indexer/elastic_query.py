@@ -45,21 +45,6 @@ def _phrase(field: str, toks: list[str]) -> dict:
     return {"match_phrase": {field: " ".join(toks)}}
 
 
-def word_runs(units: list[tn.QueryUnit]) -> list[list[tn.QueryUnit]]:
-    """Runs of two or more neighbouring one-word query units (a name or a phrase typed without
-    quotes), as the embedded backend counts them."""
-    runs: list[list[tn.QueryUnit]] = []
-    cur: list[tn.QueryUnit] = []
-    for u in [*units, None]:
-        if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
-            cur.append(u)
-            continue
-        if len(cur) > 1:
-            runs.append(cur)
-        cur = []
-    return runs
-
-
 def filters(q: Query) -> list[dict]:
     """Filter clauses for the query's filters (not scored)."""
     f: list[dict] = []
@@ -120,7 +105,7 @@ def text_query(units: list[tn.QueryUnit], marks: bool, fuzzy: bool) -> dict:
         if marks and not u.number and u.exact != u.folded:
             should.append(_const({"bool": {"filter": [{"term": {"ex": t}} for t in u.exact]}},
                                  EXACT_BONUS))
-    runs = word_runs(units)
+    runs = tn.word_runs(units, as_units=True)
     for run in runs:
         for a, b in zip(run, run[1:]):
             should.append(_const(_phrase("fo", [a.folded[0], b.folded[0]]), PHRASE_BONUS))

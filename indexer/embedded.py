@@ -51,7 +51,8 @@ from typing import Any, Iterable
 from . import textnorm as tn
 from .base import (BackendUnavailable, Hit, IndexDoc, IndexOutdated, LineMatch, Query,
                    SearchResult)
-from .embedded_people import PersonSearch, word_runs
+from .embedded_people import PersonSearch
+from .textnorm import word_runs
 
 SHIFT = 12  # up to 4095 pages per record, small rowid deltas
 MASK = (1 << SHIFT) - 1

@@ -12,22 +12,7 @@ from typing import Any, Callable
 
 from . import textnorm as tn
 from .base import LineMatch, Query
-
-
-def word_runs(units: list[tn.QueryUnit], as_units: bool = False) -> list[list]:
-    """Runs of two or more neighbouring one-word query units (the words a name or a phrase
-    typed without quotes is made of): their folded words, or the units themselves."""
-    runs: list[list] = []
-    cur: list[tn.QueryUnit] = []
-    for u in [*units, None]:
-        if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
-            cur.append(u)
-            continue
-        if len(cur) > 1:
-            runs.append(cur if as_units else [x.folded[0] for x in cur])
-        cur = []
-    return runs
-
+from .textnorm import word_runs
 
 
 NAME_WORDS_MAX = 5  # a person's name has at most this many words (longer runs are not names)

@@ -519,3 +519,19 @@ def snippet_line(text: str, ex: set[str], fo: set[str], width: int = 24
            for i, w in enumerate(words[best:best + width], start=best)]
     snip = ("… " if best else "") + " ".join(out) + (" …" if best + width < len(words) else "")
     return snip, line
+
+
+def word_runs(units: list[QueryUnit], as_units: bool = False) -> list[list]:
+    """Runs of two or more neighbouring one-word query units (the words a name or a phrase
+    typed without quotes is made of): their folded words, or the units themselves."""
+    runs: list[list] = []
+    cur: list[QueryUnit] = []
+    for u in [*units, None]:
+        if u is not None and not u.number and len(u.folded) == 1 and not u.alts:
+            cur.append(u)
+            continue
+        if len(cur) > 1:
+            runs.append(cur if as_units else [x.folded[0] for x in cur])
+        cur = []
+    return runs
+

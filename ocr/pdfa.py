@@ -142,13 +142,7 @@ def build_pdf(pages: list[PdfPage], meta: PdfMeta | None = None) -> Pdf:
             Resources=Dictionary(XObject=Dictionary(Im0=image), Font=Dictionary(F1=font)),
             Contents=pdf.make_indirect(contents)))
         pdf.pages.append(page)
-    meta = meta or PdfMeta()
-    info = {"/Title": meta.title, "/Subject": meta.subject, "/Author": meta.author,
-            "/Keywords": meta.keywords, "/Creator": "digitize", "/Producer": "digitize + pikepdf"}
-    info.update({f"/{k}": v for k, v in meta.extra.items()})
-    for k, v in info.items():
-        if v:
-            pdf.docinfo[k] = v
+    _set_info(pdf, meta or PdfMeta())
     return pdf
 
 

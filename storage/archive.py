@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 
 from storage import events as ev
 from storage import ocfl
-from storage.files import fsync_dir, remove_tree
+from storage.files import fsync_path, remove_tree
 
 METADATA = "metadata.json"
 PRIVATE_UMASK = 0o027  # files 0640, folders 0750
@@ -233,10 +233,10 @@ class Archive:
             aside.parent.mkdir(parents=True, exist_ok=True)
             os.rename(final, aside)
         stored = ev.write_new(stage, old_events + events)
-        fsync_dir(stage / "logs")
+        fsync_path(stage / "logs")
         final.parent.mkdir(parents=True, exist_ok=True)
         os.rename(stage, final)
-        fsync_dir(final.parent)
+        fsync_path(final.parent)
         self.on_step("object-renamed")
         remove_tree(content.parent)
         self._release(content.parent)
@@ -265,10 +265,10 @@ class Archive:
         _write_durable(txn / "pending.json", json.dumps({"event": event}).encode())
         inv = ocfl.stage_version(txn, record_id, prev, files, removed or set(),
                                  _version_message(event), event.get("actor", ""))
-        fsync_dir(txn)
+        fsync_path(txn)
         self.on_step("staged")
         os.rename(txn / version, obj / version)
-        fsync_dir(obj)
+        fsync_path(obj)
         self.on_step("version-renamed")
         ocfl.install_root_inventory(obj, inv.head)
         self.on_step("inventory-written")

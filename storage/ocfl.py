@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from storage.files import atomic_write_bytes, fsync_dir, fsync_tree
+from storage.files import atomic_write_bytes, fsync_path, fsync_tree
 
 SPEC = "1.1"
 ROOT_DECLARATION = "0=ocfl_1.1"
@@ -223,24 +223,16 @@ def stage_object(stage: Path, object_id: str, content: Path, message: str, user:
     (stage / OBJECT_DECLARATION).write_text("ocfl_object_1.1\n")
     _write_inventory(stage, inv)
     for name in (OBJECT_DECLARATION, INVENTORY, SIDECAR):  # the version is fsynced already
-        _fsync_file(stage / name)
-    fsync_dir(stage)
+        fsync_path(stage / name)
+    fsync_path(stage)
     return inv
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def install_version(obj: Path, stage: Path, inv: Inventory) -> None:
     """Move a staged version into the object (the commit point: one rename), then make the root
     inventory the new head's."""
     os.rename(stage / inv.head, obj / inv.head)
-    fsync_dir(obj)
+    fsync_path(obj)
     install_root_inventory(obj, inv.head)
 
 

@@ -21,13 +21,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONT_DIRS = (
-    "/usr/share/texmf/fonts/opentype/public/tex-gyre",
-    "/usr/share/texlive/texmf-dist/fonts/opentype/public/tex-gyre",
-    "/usr/share/fonts/opentype/tex-gyre",
-    "/usr/share/fonts/truetype/freefont",
-    "/usr/share/fonts/truetype/noto",
-)
+from scripts.pagegen.render import FONT_DIRS
+
 FAMILIES = {  # name -> (regular, bold, italic); all from setup.sh's font packages
     "termes": ("texgyretermes-regular.otf", "texgyretermes-bold.otf", "texgyretermes-italic.otf"),
     "pagella": ("texgyrepagella-regular.otf", "texgyrepagella-bold.otf",
