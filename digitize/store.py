@@ -87,7 +87,8 @@ class Store:
         idx = self._open_index()
         outdated = getattr(idx, "outdated", None)
         if outdated:
-            raise BackendError(f"the search index {outdated}: run `digitize reindex`")
+            raise BackendError(f"the {self.settings.backend} search index is outdated ({outdated}): "
+                               f"run `digitize reindex --backend {self.settings.backend}`")
         return idx
 
     def _open_index(self) -> SearchBackend:

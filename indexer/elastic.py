@@ -167,10 +167,10 @@ class ElasticIndex:
         for name, m in self.es.indices.get_mapping(index=self.alias).body.items():
             meta = m.get("mappings", {}).get("_meta", {})
             if meta.get("norm_version") != tn.NORM_VERSION:
-                return (f"the Elasticsearch index {name} was built with text normalisation "
+                return (f"index {name} was built with text normalisation "
                         f"{meta.get('norm_version')}, this version uses {tn.NORM_VERSION}")
             if meta.get("schema_version") != SCHEMA_VERSION:
-                return (f"the Elasticsearch index {name} has layout "
+                return (f"index {name} has layout "
                         f"{meta.get('schema_version', 1)}, this version uses {SCHEMA_VERSION}")
         return None
 
