@@ -319,6 +319,7 @@ def check_signatures(pdf: Path, trust_roots: list[Path] | None = None) -> list[S
     from pyhanko_certvalidator import ValidationContext
 
     roots = list(load_certs_from_pemder([str(p) for p in trust_roots or []]))
+    vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     out: list[SignatureCheck] = []
     with open(pdf, "rb") as f:
         try:
@@ -327,20 +328,17 @@ def check_signatures(pdf: Path, trust_roots: list[Path] | None = None) -> list[S
         except Exception as e:
             raise SigningError(f"{pdf}: cannot read the PDF's signatures: {e}") from None
         for sig in sigs:
-            out.append(_check_one(sig, roots, ValidationContext))
+            out.append(_check_one(sig, vc))
     return out
 
 
-def _check_one(sig, roots, validation_context) -> SignatureCheck:
+def _check_one(sig, vc) -> SignatureCheck:
     from pyhanko.sign.validation import validate_pdf_signature
 
     cert = sig.signer_cert
     name = str(sig.field_name)  # a pyHanko string object that holds the open file: plain str
     subject = str(cert.subject.human_friendly) if cert is not None else "?"
     serial = format(cert.serial_number, "X") if cert is not None else "?"
-    vc = validation_context(trust_roots=roots or None, allow_fetching=False,
-                            revocation_mode="soft-fail") if roots else \
-        validation_context(trust_roots=[], allow_fetching=False, revocation_mode="soft-fail")
     try:
         st = validate_pdf_signature(sig, vc)
     except Exception as e:  # malformed signature dictionaries and CMS blobs

@@ -107,7 +107,6 @@ def k_death(ctx: Ctx) -> dict:
              L(f"Nguyên nhân chết: {rng.choice(('Bệnh già', 'Bệnh', 'Tai nạn giao thông'))}"),
              L(f"Họ, chữ đệm, tên người đi khai tử: {ctx.name(ap)}"),
              L(id_piece(ctx, ap))]
-    d.address = d.address
     ap.birth_date = ap.sex = ap.address = None
     title, sname = signer(ctx, "civil")
     h = Header(iss.lines, f"Số: {number(ctx, 'TLKT-BS')}", None, "TRÍCH LỤC KHAI TỬ",
